@@ -1,0 +1,145 @@
+"""Configuration: a TOML file read with ``tomllib`` and written with ``tomli-w``.
+
+Where it lives: ``--config PATH``, else ``$JXC_CONFIG``, else the platform's
+user config directory.  A missing file means defaults.  The database URL:
+``--db URL``, else ``$JXC_DB``, else ``[database] url``, else a SQLite file
+under the user data directory.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+import tomli_w
+
+APP_NAME = "jxc-tui"
+
+PERMISSIONS = (
+    "customer.view",
+    "customer.edit",
+    "ledger.post",
+    "debt.adjust",
+    "debt.approve",
+    "debt.batch",
+    "history.view",
+    "data.import",
+    "data.export",
+    "user.manage",
+    "audit.verify",
+)
+
+DEFAULT_ROLES: dict[str, list[str]] = {
+    "viewer": ["customer.view", "history.view"],
+    "clerk": ["customer.view", "customer.edit", "ledger.post", "debt.adjust"],
+    "finance": [
+        "customer.view", "customer.edit", "ledger.post", "debt.adjust", "debt.approve",
+        "debt.batch", "history.view", "data.import", "data.export",
+    ],
+    "admin": list(PERMISSIONS),
+}
+
+
+class ConfigError(Exception):
+    """The config file cannot be read or holds a value that makes no sense."""
+
+
+def user_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def default_config_path() -> Path:
+    env = os.environ.get("JXC_CONFIG")
+    if env:
+        return Path(env)
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "config.toml"
+
+
+def default_db_url() -> str:
+    return f"sqlite:///{user_data_dir() / 'jxc.sqlite3'}"
+
+
+@dataclass
+class Config:
+    db_url: str = field(default_factory=default_db_url)
+    language: str = "zh"
+    theme: str = "textual-dark"
+    max_failed_logins: int = 5
+    lockout_minutes: int = 15
+    roles: dict[str, frozenset[str]] = field(
+        default_factory=lambda: {r: frozenset(p) for r, p in DEFAULT_ROLES.items()}
+    )
+    log_file: Path = field(default_factory=lambda: user_data_dir() / "jxc.log")
+    path: Path | None = None
+
+    def permissions_for(self, role: str) -> frozenset[str]:
+        return self.roles.get(role, frozenset())
+
+
+def _section(data: dict[str, Any], name: str) -> dict[str, Any]:
+    value = data.get(name, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"[{name}] must be a table")
+    return value
+
+
+def load_config(path: Path | None = None, db_url: str | None = None) -> Config:
+    """Read the config file (if any) and apply the overrides."""
+    path = path or default_config_path()
+    cfg = Config(path=path)
+    if path.exists():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: {exc}") from exc
+        database = _section(data, "database")
+        ui = _section(data, "ui")
+        security = _section(data, "security")
+        log = _section(data, "log")
+        if "url" in database:
+            cfg.db_url = str(database["url"])
+        cfg.language = str(ui.get("language", cfg.language))
+        cfg.theme = str(ui.get("theme", cfg.theme))
+        try:
+            cfg.max_failed_logins = int(security.get("max_failed_logins", cfg.max_failed_logins))
+            cfg.lockout_minutes = int(security.get("lockout_minutes", cfg.lockout_minutes))
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"[security]: {exc}") from exc
+        if cfg.max_failed_logins < 1 or cfg.lockout_minutes < 1:
+            raise ConfigError("[security] values must be at least 1")
+        if "file" in log:
+            cfg.log_file = Path(str(log["file"])).expanduser()
+        for role, perms in _section(data, "roles").items():
+            if not isinstance(perms, list) or not all(p in PERMISSIONS for p in perms):
+                raise ConfigError(f"[roles] {role}: unknown permission in {perms!r}")
+            cfg.roles[role] = frozenset(perms)
+    if cfg.language not in ("zh", "en"):
+        raise ConfigError(f"[ui] language must be 'zh' or 'en', not {cfg.language!r}")
+    env_db = os.environ.get("JXC_DB")
+    if db_url:
+        cfg.db_url = db_url
+    elif env_db:
+        cfg.db_url = env_db
+    return cfg
+
+
+def starter_config() -> dict[str, Any]:
+    return {
+        "database": {"url": default_db_url()},
+        "ui": {"language": "zh", "theme": "textual-dark"},
+        "security": {"max_failed_logins": 5, "lockout_minutes": 15},
+        "log": {"file": str(user_data_dir() / "jxc.log")},
+        "roles": DEFAULT_ROLES,
+    }
+
+
+def write_starter_config(path: Path, *, force: bool = False) -> Path:
+    if path.exists() and not force:
+        raise ConfigError(f"{path} already exists (use --force to overwrite)")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(tomli_w.dumps(starter_config()), encoding="utf-8")
+    return path

@@ -1,0 +1,156 @@
+"""Opening the database, the schema, and the one way to write.
+
+SQLite (default): WAL, foreign keys on, a busy timeout, and every write
+transaction begins IMMEDIATE, because a deferred transaction that read and
+then writes fails at once with "database is locked" when another writer got
+there first (busy_timeout cannot help then).  PostgreSQL: every write
+transaction takes one advisory lock, which serialises writers the same way
+and keeps the audit hash chain linear.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import peewee
+from playhouse.db_url import connect as connect_url
+
+from .errors import DatabaseBusy
+from .models import ALL_MODELS, SchemaVersion, database
+
+SCHEMA_VERSION = 1
+_PG_WRITE_LOCK = 0x6A7863  # "jxc"
+BUSY_TIMEOUT_MS = 10_000
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": BUSY_TIMEOUT_MS,
+    "synchronous": "normal",
+}
+
+_APPEND_ONLY = ("ledger_entry", "audit_event")
+
+
+class DatabaseUrlError(ValueError):
+    pass
+
+
+def make_database(url: str) -> peewee.Database:
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        # sqlite:///relative.db or sqlite:////absolute/path.db (as SQLAlchemy and peewee read it)
+        path = unquote(url[len("sqlite:///"):]) if url.startswith("sqlite:///") else ""
+        if path in ("", ":memory:"):
+            path = ":memory:"
+        else:
+            path = str(Path(path).expanduser())
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return peewee.SqliteDatabase(
+            path, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE",
+            timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False,
+        )
+    if parsed.scheme in ("postgres", "postgresql"):
+        return connect_url(url.replace("postgres://", "postgresql://", 1))
+    raise DatabaseUrlError(f"unsupported database URL {url!r} (use sqlite:///PATH or postgresql://...)")
+
+
+def open_database(url: str) -> peewee.Database:
+    """Bind the models to the database at ``url`` and bring its schema up to date."""
+    db = make_database(url)
+    database.initialize(db)
+    db.connect(reuse_if_open=True)
+    migrate()
+    return db
+
+
+def close_database() -> None:
+    db = database.obj
+    if db is not None and not db.is_closed():
+        db.close()
+
+
+def is_sqlite() -> bool:
+    return isinstance(database.obj, peewee.SqliteDatabase)
+
+
+def _append_only_sql() -> list[str]:
+    if is_sqlite():
+        stmts = []
+        for table in _APPEND_ONLY:
+            for op in ("UPDATE", "DELETE"):
+                stmts.append(
+                    f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table} "
+                    f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+                )
+        return stmts
+    stmts = [
+        "CREATE OR REPLACE FUNCTION jxc_append_only() RETURNS trigger AS $$ BEGIN "
+        "RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END; $$ LANGUAGE plpgsql"
+    ]
+    for table in _APPEND_ONLY:
+        stmts.append(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
+        stmts.append(
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION jxc_append_only()"
+        )
+    return stmts
+
+
+def migrate() -> int:
+    """Create the schema on an empty database; later versions add steps here."""
+    db = database.obj
+    with db.atomic():
+        if not is_sqlite():
+            db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_PG_WRITE_LOCK,))
+        db.create_tables(ALL_MODELS, safe=True)
+        row = SchemaVersion.select().first()
+        if row is None:
+            SchemaVersion.create(version=SCHEMA_VERSION)
+            for stmt in _append_only_sql():
+                db.execute_sql(stmt)
+            return SCHEMA_VERSION
+        if row.version > SCHEMA_VERSION:
+            raise DatabaseUrlError(
+                f"database schema version {row.version} is newer than this program ({SCHEMA_VERSION})"
+            )
+        # Future migrations: `if row.version < 2: ...; row.version = 2`.
+        return row.version
+
+
+def _is_busy(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+@contextlib.contextmanager
+def write_transaction() -> Iterator[None]:
+    """The only way services write: one transaction, writers serialised.
+
+    A database held by another terminal beyond the busy timeout raises
+    :class:`DatabaseBusy` and nothing is written.
+    """
+    db = database.obj
+    try:
+        with db.atomic():
+            if not is_sqlite() and db.transaction_depth() == 1:
+                db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_PG_WRITE_LOCK,))
+            yield
+    except peewee.OperationalError as exc:
+        if _is_busy(exc):
+            raise DatabaseBusy() from exc
+        raise
+
+
+@contextlib.contextmanager
+def worker_connection() -> Iterator[None]:
+    """Open and close this thread's connection (for Textual thread workers)."""
+    db = database.obj
+    if db.is_closed():
+        with db.connection_context():
+            yield
+    else:
+        yield

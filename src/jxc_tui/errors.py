@@ -1,0 +1,74 @@
+"""Errors a user can cause.  Each carries a message key (see ``i18n``) and the
+values the message needs; screens and the CLI show them in the user's
+language.  They are expected outcomes, not log noise."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class JxcError(Exception):
+    """Base: ``key`` names the message, ``params`` fill it in."""
+
+    key = "error.generic"
+
+    def __init__(self, key: str | None = None, **params: Any) -> None:
+        self.key = key or self.key
+        self.params = params
+        super().__init__(self.key, params)
+
+    def message(self) -> str:
+        from .i18n import t
+
+        return t(self.key, **self.params)
+
+    def __str__(self) -> str:
+        return self.message()
+
+
+class InvalidAmount(JxcError):
+    key = "amount.not_a_number"
+
+
+class ValidationError(JxcError):
+    """Bad input in a form field or file row; ``field`` says which."""
+
+    key = "error.validation"
+
+    def __init__(self, key: str | None = None, *, field: str | None = None, **params: Any) -> None:
+        if field is not None:
+            params["field"] = field
+        super().__init__(key, **params)
+        self.field = field
+
+
+class PermissionDenied(JxcError):
+    key = "error.permission"
+
+
+class AuthFailed(JxcError):
+    key = "auth.failed"
+
+
+class AccountLocked(JxcError):
+    key = "auth.locked"
+
+
+class NotFound(JxcError):
+    key = "error.not_found"
+
+
+class StaleVersion(JxcError):
+    """The record changed since the user looked at it; nothing was written."""
+
+    key = "error.stale"
+
+
+class NoChange(JxcError):
+    key = "debt.no_change"
+
+
+class DatabaseBusy(JxcError):
+    """Another terminal held the database too long; nothing was written."""
+
+    key = "error.busy"

@@ -1,0 +1,112 @@
+"""Tables.  Plain declarations; all behaviour lives in ``services``.
+
+Money columns are integer fen (``BigIntegerField``).  Timestamps are naive
+UTC.  ``LedgerEntry`` and ``AuditEvent`` are append-only: the application
+never updates or deletes them, and database triggers refuse it too.
+"""
+
+from __future__ import annotations
+
+from peewee import (
+    AutoField,
+    BigIntegerField,
+    BooleanField,
+    CharField,
+    DatabaseProxy,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+from .clock import utcnow
+
+database = DatabaseProxy()
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class SchemaVersion(BaseModel):
+    version = IntegerField()
+
+
+class User(BaseModel):
+    id = AutoField()
+    username = CharField(max_length=64, unique=True)
+    password_hash = TextField()
+    role = CharField(max_length=32)
+    is_active = BooleanField(default=True)
+    failed_logins = IntegerField(default=0)
+    locked_until = DateTimeField(null=True)
+    must_change_password = BooleanField(default=False)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "app_user"
+
+
+# Kinds of ledger entry (see DESIGN.md, "The ledger").
+OPENING, SALE, RECEIPT, RETURN, ADJUSTMENT, REVERSAL = (
+    "opening", "sale", "receipt", "return", "adjustment", "reversal",
+)
+LEDGER_KINDS = (OPENING, SALE, RECEIPT, RETURN, ADJUSTMENT, REVERSAL)
+
+
+class Customer(BaseModel):
+    id = AutoField()
+    code = CharField(max_length=64, unique=True)  # text: "00123" and "123" differ
+    name = CharField(max_length=200)
+    contact = CharField(max_length=100, default="")
+    phone = CharField(max_length=40, default="")
+    address = CharField(max_length=300, default="")
+    pinyin_initials = TextField(default="")  # every reading, space separated
+    pinyin_full = TextField(default="")
+    balance_fen = BigIntegerField(default=0, index=True)  # == sum of ledger entries
+    version = IntegerField(default=1)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+
+class LedgerEntry(BaseModel):
+    id = AutoField()
+    customer = ForeignKeyField(Customer, backref="entries", on_delete="RESTRICT")
+    kind = CharField(max_length=16)
+    amount_fen = BigIntegerField()
+    balance_before_fen = BigIntegerField()
+    balance_after_fen = BigIntegerField()
+    reason = TextField(default="")
+    actor = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    actor_name = CharField(max_length=64)
+    source = CharField(max_length=300, default="")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("customer", "id"), False),)
+
+
+class AuditEvent(BaseModel):
+    id = AutoField()
+    created_at = DateTimeField(index=True)
+    actor = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    actor_name = CharField(max_length=64)
+    action = CharField(max_length=48, index=True)
+    entity = CharField(max_length=32, default="")
+    entity_id = CharField(max_length=64, default="")
+    customer = ForeignKeyField(Customer, null=True, on_delete="RESTRICT")
+    before = TextField(default="")  # canonical JSON or ""
+    after = TextField(default="")
+    reason = TextField(default="")
+    origin = CharField(max_length=200, default="")
+    prev_hash = CharField(max_length=64)
+    hash = CharField(max_length=64)
+
+    class Meta:
+        indexes = ((("customer", "id"), False), (("actor", "id"), False))
+
+
+ALL_MODELS = [SchemaVersion, User, Customer, LedgerEntry, AuditEvent]

@@ -1,0 +1,231 @@
+"""Customers: create, edit details, look up, search.
+
+Search matches a code prefix, a name substring, a phone substring, and
+pinyin initials or full pinyin (``bjhx`` / ``beijing`` find 北京华夏...).  The
+query is NFKC-normalised first (full-width input), ``%`` and ``_`` are
+literal, and results come one page at a time (keyset pagination), never all
+rows.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from peewee import Expression
+
+from .. import clock
+from ..db import write_transaction
+from ..errors import NotFound, StaleVersion, ValidationError
+from ..models import OPENING, Customer
+from ..money import check_range, format_amount, from_fen, to_fen
+from ..text import clean_field, clean_reason
+from . import audit, ledger
+from .pinyin import pinyin_keys
+from .policy import Actor, require
+
+DETAIL_FIELDS = ("code", "name", "contact", "phone", "address")
+_PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-()]*$")
+SORTS = ("code", "debt_asc", "debt_desc", "name")
+
+
+@dataclass(frozen=True)
+class CustomerView:
+    id: int
+    code: str
+    name: str
+    contact: str
+    phone: str
+    address: str
+    balance: Decimal
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def is_credit(self) -> bool:
+        return self.balance < 0
+
+
+def view(c: Customer) -> CustomerView:
+    return CustomerView(c.id, c.code, c.name, c.contact, c.phone, c.address, from_fen(c.balance_fen),
+                        c.version, c.created_at, c.updated_at)
+
+
+@dataclass
+class CustomerInput:
+    """Details as typed in the form or read from a file row."""
+
+    code: str = ""
+    name: str = ""
+    contact: str = ""
+    phone: str = ""
+    address: str = ""
+
+    def cleaned(self) -> dict[str, str]:
+        """Validated, normalised values; raises ValidationError naming the field."""
+        code = clean_field(self.code, field="code", required=True, max_len=64, nfkc=True)
+        if any(ch.isspace() for ch in code):
+            raise ValidationError("customer.code_spaces", field="code")
+        phone = clean_field(self.phone, field="phone", max_len=40, nfkc=True)
+        if phone and (not _PHONE_RE.match(phone) or sum(ch.isdigit() for ch in phone) < 3):
+            raise ValidationError("customer.phone_digits", field="phone")
+        return {
+            "code": code,
+            "name": clean_field(self.name, field="name", required=True, max_len=200),
+            "contact": clean_field(self.contact, field="contact", max_len=100),
+            "phone": phone,
+            "address": clean_field(self.address, field="address", max_len=300),
+        }
+
+
+def _get(customer_id: int) -> Customer:
+    c = Customer.get_or_none(Customer.id == customer_id)
+    if c is None:
+        raise NotFound("customer.not_found")
+    return c
+
+
+def get_customer(actor: Actor, customer_id: int) -> CustomerView:
+    require(actor, "customer.view")
+    return view(_get(customer_id))
+
+
+def find_by_code(actor: Actor, code: str) -> CustomerView | None:
+    require(actor, "customer.view")
+    c = Customer.get_or_none(Customer.code == code)
+    return view(c) if c else None
+
+
+def create_customer(actor: Actor, data: CustomerInput, opening: Decimal | None = None,
+                    reason: str = "", source: str = "tui") -> CustomerView:
+    """Add a customer.  Needs ``customer.edit`` (and ``debt.adjust`` for a
+    non-zero opening debt, which becomes an opening ledger entry).  Writes the
+    customer, the entry and a ``customer.create`` event in one transaction."""
+    require(actor, "customer.edit")
+    values = data.cleaned()
+    if opening is not None and opening != 0:
+        require(actor, "debt.adjust")
+        check_range(opening)
+        reason = clean_reason(reason or "")
+    with write_transaction():
+        if Customer.select().where(Customer.code == values["code"]).exists():
+            raise ValidationError("customer.code_taken", field="code", code=values["code"])
+        initials, full = pinyin_keys(values["name"])
+        now = clock.utcnow()
+        c = Customer.create(**values, pinyin_initials=initials, pinyin_full=full,
+                            created_at=now, updated_at=now)
+        after = dict(values)
+        if opening is not None and opening != 0:
+            entry = ledger.post_entry(actor, c, OPENING, to_fen(opening), reason, source=source)
+            after.update(opening=format_amount(opening), ledger_entry=entry.id)
+            c = Customer.get_by_id(c.id)
+        audit.record(actor, "customer.create", entity="customer", entity_id=c.id, customer_id=c.id,
+                     after=after, reason=reason)
+    return view(c)
+
+
+def update_customer(actor: Actor, customer_id: int, expected_version: int, data: CustomerInput,
+                    reason: str = "") -> CustomerView:
+    """Change details.  Needs ``customer.edit``.  Refused if the customer changed
+    since ``expected_version``.  Records each changed field old -> new."""
+    require(actor, "customer.edit")
+    values = data.cleaned()
+    reason = (reason or "").strip()
+    with write_transaction():
+        c = _get(customer_id)
+        if c.version != expected_version:
+            raise StaleVersion("customer.stale", balance=format_amount(c.balance_fen, fen=True))
+        before = {k: getattr(c, k) for k in DETAIL_FIELDS if getattr(c, k) != values[k]}
+        after = {k: values[k] for k in before}
+        if not after:
+            raise ValidationError("customer.nothing_changed")
+        if "code" in after and Customer.select().where(
+                (Customer.code == after["code"]) & (Customer.id != c.id)).exists():
+            raise ValidationError("customer.code_taken", field="code", code=after["code"])
+        updates: dict[Any, Any] = {getattr(Customer, k): v for k, v in after.items()}
+        if "name" in after:
+            updates[Customer.pinyin_initials], updates[Customer.pinyin_full] = pinyin_keys(after["name"])
+        updates[Customer.version] = Customer.version + 1
+        updates[Customer.updated_at] = clock.utcnow()
+        Customer.update(updates).where(Customer.id == c.id).execute()
+        audit.record(actor, "customer.update", entity="customer", entity_id=c.id, customer_id=c.id,
+                     before=before, after=after, reason=reason)
+        return view(_get(c.id))
+
+
+# --- search ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SearchPage:
+    rows: list[CustomerView]
+    has_more: bool
+    cursor: tuple[Any, ...] | None = None  # pass back as ``after`` for the next page
+    query: str = ""
+    sort: str = "code"
+    first: bool = field(default=True)
+
+
+def normalise_query(query: str) -> str:
+    return unicodedata.normalize("NFKC", query or "").strip()
+
+
+def _match(q: str) -> Expression:
+    cond = Customer.code.startswith(q) | Customer.name.contains(q)
+    compact = q.replace(" ", "").lower()
+    if compact and compact.isascii() and compact.isalnum():
+        if any(ch.isalpha() for ch in compact):
+            cond |= Customer.pinyin_initials.contains(compact) | Customer.pinyin_full.contains(compact)
+    digits = re.sub(r"[ \-]", "", q)
+    if len(digits) >= 3 and digits.isdigit():
+        cond |= Customer.phone.contains(digits) | Customer.phone.contains(q)
+    return cond
+
+
+def _order(sort: str) -> tuple[list[Any], list[Any]]:
+    """(ORDER BY columns, the values a cursor holds) for a sort key."""
+    if sort == "debt_asc":
+        return [Customer.balance_fen, Customer.id], [Customer.balance_fen, Customer.id]
+    if sort == "debt_desc":
+        return [Customer.balance_fen.desc(), Customer.id.desc()], [Customer.balance_fen, Customer.id]
+    if sort == "name":
+        return [Customer.name, Customer.id], [Customer.name, Customer.id]
+    return [Customer.code], [Customer.code]
+
+
+def _after(sort: str, cursor: tuple[Any, ...]) -> Expression:
+    if sort == "code":
+        return Customer.code > cursor[0]
+    col = {"debt_asc": Customer.balance_fen, "debt_desc": Customer.balance_fen, "name": Customer.name}[sort]
+    if sort == "debt_desc":
+        return (col < cursor[0]) | ((col == cursor[0]) & (Customer.id < cursor[1]))
+    return (col > cursor[0]) | ((col == cursor[0]) & (Customer.id > cursor[1]))
+
+
+def search_customers(actor: Actor, query: str = "", *, sort: str = "code", limit: int = 50,
+                     after: tuple[Any, ...] | None = None) -> SearchPage:
+    """One page of customers matching ``query`` in ``sort`` order.  Needs ``customer.view``."""
+    require(actor, "customer.view")
+    if sort not in SORTS:
+        raise ValueError(f"unknown sort {sort!r}")
+    q = normalise_query(query)
+    order, cursor_cols = _order(sort)
+    select = Customer.select()
+    if q:
+        select = select.where(_match(q))
+    if after is not None:
+        select = select.where(_after(sort, after))
+    rows = list(select.order_by(*order).limit(limit + 1))
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    cursor = tuple(getattr(rows[-1], c.name) for c in cursor_cols) if rows else None
+    return SearchPage([view(r) for r in rows], has_more, cursor, q, sort, after is None)
+
+
+def count_customers(actor: Actor) -> int:
+    require(actor, "customer.view")
+    return Customer.select().count()

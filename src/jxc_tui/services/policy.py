@@ -1,0 +1,57 @@
+"""Who may do what, and the settings that shape the rules.
+
+``configure`` is called once at start-up from the config file; the defaults
+match DESIGN.md.  Permission checks live here and are called by every write
+service -- hiding a key in the UI is a convenience, not a control.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..config import DEFAULT_ROLES, Config
+from ..errors import PermissionDenied
+
+
+@dataclass
+class Policy:
+    roles: dict[str, frozenset[str]] = field(
+        default_factory=lambda: {r: frozenset(p) for r, p in DEFAULT_ROLES.items()}
+    )
+    max_failed_logins: int = 5
+    lockout_minutes: int = 15
+
+
+policy = Policy()
+
+
+def configure(cfg: Config) -> None:
+    policy.roles = dict(cfg.roles)
+    policy.max_failed_logins = cfg.max_failed_logins
+    policy.lockout_minutes = cfg.lockout_minutes
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person acting, as established by a login; ``origin`` says from where."""
+
+    user_id: int | None
+    username: str
+    role: str
+    origin: str = ""
+
+    @property
+    def permissions(self) -> frozenset[str]:
+        return policy.roles.get(self.role, frozenset())
+
+    def can(self, permission: str) -> bool:
+        return permission in self.permissions
+
+
+def require(actor: Actor, permission: str) -> None:
+    """Raise :class:`PermissionDenied` unless ``actor`` holds ``permission``."""
+    if not actor.can(permission):
+        raise PermissionDenied(permission=permission)
+
+
+ROLES = ("viewer", "clerk", "finance", "admin")
