@@ -87,9 +87,10 @@ def _append_only_sql() -> list[str]:
                     f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
                 )
         return stmts
+    # peewee always hands psycopg2 a parameter tuple, so a literal % is written %%.
     stmts = [
         "CREATE OR REPLACE FUNCTION jxc_append_only() RETURNS trigger AS $$ BEGIN "
-        "RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END; $$ LANGUAGE plpgsql"
+        "RAISE EXCEPTION '%% is append-only', TG_TABLE_NAME; END; $$ LANGUAGE plpgsql"
     ]
     for table in _APPEND_ONLY:
         stmts.append(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")

@@ -1,0 +1,47 @@
+"""Opening a database: schema, append-only triggers, reopening, on both backends."""
+
+from __future__ import annotations
+
+import pytest
+
+from jxc_tui.db import DatabaseUrlError, SCHEMA_VERSION, make_database, open_database
+from jxc_tui.models import Customer, SchemaVersion
+
+
+def _trigger_names(db) -> set[str]:
+    if db.jxc_backend == "sqlite":
+        rows = db.execute_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall()
+    else:
+        rows = db.execute_sql("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal").fetchall()
+    return {r[0] for r in rows}
+
+
+def test_open_creates_schema_and_append_only_triggers(db):
+    """On PostgreSQL this failed outright: the trigger function's literal
+    ``%`` was read by psycopg2 as a parameter placeholder."""
+    assert {"app_user", "customer", "ledger_entry", "audit_event", "schema_version"} <= set(db.get_tables())
+    assert SchemaVersion.get().version == SCHEMA_VERSION
+    names = _trigger_names(db)
+    for table in ("ledger_entry", "audit_event"):
+        assert any(n.startswith(table) for n in names), (table, names)
+
+
+def test_reopen_keeps_data_and_runs_no_second_initial_migration(db):
+    Customer.create(code="K1", name="留下")
+    url = db.jxc_url
+    db.close()
+    open_database(url)  # the fixture closes it
+    assert [c.code for c in Customer.select()] == ["K1"]
+    assert SchemaVersion.select().count() == 1
+
+
+@pytest.mark.parametrize("url", ["mysql://x/y", "foo", ""])
+def test_unsupported_urls_are_refused(url):
+    with pytest.raises(DatabaseUrlError):
+        make_database(url)
+
+
+def test_sqlite_writes_begin_immediate_with_wal(sqlite_db):
+    assert sqlite_db.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert sqlite_db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert sqlite_db.execute_sql("PRAGMA busy_timeout").fetchone()[0] >= 1000
