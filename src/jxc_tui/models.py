@@ -20,7 +20,13 @@ from peewee import (
     TextField,
 )
 
-from .clock import utcnow
+from . import clock
+
+
+def utcnow():
+    """Looked up on ``clock`` at call time, so a test that replaces
+    ``clock.utcnow`` governs the model defaults too."""
+    return clock.utcnow()
 
 database = DatabaseProxy()
 
