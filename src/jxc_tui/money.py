@@ -66,7 +66,7 @@ def parse_amount(text: str | None) -> Decimal:
     sign = "-" if "-" in (match["sign1"] + match["sign2"]) else ""
     digits = match["int"].replace(",", "")
     try:
-        value = Decimal(f"{sign}{digits}.{frac or '0'}").quantize(CENT)
+        value = Decimal(f"{sign}{digits}.{frac or '0'}").quantize(CENT) + ZERO  # + ZERO: -0 -> 0
     except InvalidOperation:  # pragma: no cover - the regex admits only digits
         raise InvalidAmount("amount.not_a_number") from None
     check_range(value)
@@ -99,7 +99,7 @@ def format_amount(value: Decimal | int, *, fen: bool = False, signed: bool = Fal
 
     ``signed`` prefixes ``+`` on positive values (used for changes).
     """
-    amount = from_fen(value) if fen else Decimal(value).quantize(CENT)
+    amount = (from_fen(value) if fen else Decimal(value).quantize(CENT)) + ZERO  # never "-0.00"
     text = f"{amount:,.2f}"
     if signed and amount > 0:
         text = "+" + text
@@ -108,4 +108,4 @@ def format_amount(value: Decimal | int, *, fen: bool = False, signed: bool = Fal
 
 def percent_change(amount: Decimal, percent: Decimal) -> Decimal:
     """``amount × percent / 100`` rounded half up, symmetric in sign (case C06)."""
-    return (amount * percent / Decimal(100)).quantize(CENT, rounding=ROUND_HALF_UP)
+    return (amount * percent / Decimal(100)).quantize(CENT, rounding=ROUND_HALF_UP) + ZERO
