@@ -68,6 +68,17 @@ class NoChange(JxcError):
     key = "debt.no_change"
 
 
+class ImportRefused(JxcError):
+    """A file was refused and nothing was imported.  ``errors`` holds
+    ``(line, message)`` for every bad row (empty for a problem with the whole file)."""
+
+    key = "import.refused"
+
+    def __init__(self, key: str | None = None, *, errors: Any = (), **params: Any) -> None:
+        super().__init__(key, **params)
+        self.errors = list(errors)
+
+
 class DatabaseBusy(JxcError):
     """Another terminal held the database too long; nothing was written."""
 

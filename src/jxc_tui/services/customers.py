@@ -16,7 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from peewee import Expression
+from peewee import Expression, fn
 
 from .. import clock
 from ..db import write_transaction
@@ -229,3 +229,11 @@ def search_customers(actor: Actor, query: str = "", *, sort: str = "code", limit
 def count_customers(actor: Actor) -> int:
     require(actor, "customer.view")
     return Customer.select().count()
+
+
+def total_debt(actor: Actor) -> Decimal:
+    """The sum of every customer's debt (credits count negative), exact: summed
+    in integer fen by the database.  Needs ``customer.view``."""
+    require(actor, "customer.view")
+    total = Customer.select(fn.SUM(Customer.balance_fen)).scalar()
+    return from_fen(int(total or 0))

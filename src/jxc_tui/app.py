@@ -1,0 +1,141 @@
+"""The Textual application: login first, then the customer list.
+
+Screens call services; this module holds what every screen shares: the
+logged-in actor, the way user-caused errors and unexpected faults are shown
+(never a traceback), and the command palette filtered by permission.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from .config import Config
+from .errors import JxcError
+from .i18n import t
+from .services.policy import Actor
+
+log = logging.getLogger("jxc_tui")
+T = TypeVar("T")
+
+
+def terminal_origin() -> str:
+    """Where a TUI session comes from, for the audit log."""
+    ssh = os.environ.get("SSH_CLIENT", "").split(" ")[0]
+    host = socket.gethostname()
+    return f"tui {host}" + (f" ssh {ssh}" if ssh else "")
+
+
+class JxcApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "jxc"
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("ctrl+q", "quit", t("key.quit"), id="quit", priority=True),
+        Binding("f1", "help", t("key.help"), id="help"),
+    ]
+
+    def __init__(self, config: Config, *, login_hint: str = "") -> None:
+        super().__init__()
+        self.config = config
+        self.login_hint = login_hint
+        self.actor: Actor | None = None
+        self.title = t("app.title")
+        if config.theme in self.available_themes:
+            self.theme = config.theme
+
+    # --- flow -----------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        from .screens.login import LoginScreen
+
+        self.push_screen(LoginScreen(hint=self.login_hint))
+
+    def logged_in(self, actor: Actor) -> None:
+        from .screens.customers import CustomersScreen
+
+        self.actor = actor
+        self.switch_screen(CustomersScreen())
+
+    def logout(self) -> None:
+        from .screens.login import LoginScreen
+        from .services import auth
+
+        if self.actor is not None:
+            self.attempt(auth.logout, self.actor)
+        self.actor = None
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.switch_screen(LoginScreen(hint=self.login_hint))
+
+    def require(self, permission: str, what: str) -> bool:
+        """A friendly early "no permission"; the service checks again when it writes."""
+        if self.actor is not None and self.actor.can(permission):
+            return True
+        self.notify(t("no_permission", what=what), severity="error", markup=False)
+        return False
+
+    # --- errors -----------------------------------------------------------------
+
+    def show_error(self, error: JxcError) -> None:
+        self.notify(error.message(), severity="error", markup=False, timeout=8)
+
+    def report_unexpected(self, error: BaseException) -> None:
+        log.error("unexpected error", exc_info=error)
+        self.notify(t("error.unexpected", path=self.config.log_file), severity="error",
+                    markup=False, timeout=12)
+
+    def attempt(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[bool, T | None]:
+        """Call a service; show its error (user-caused or not) and return ``(ok, result)``."""
+        try:
+            return True, fn(*args, **kwargs)
+        except JxcError as error:
+            self.show_error(error)
+        except Exception as error:  # noqa: BLE001 - anything else is logged, never shown raw
+            self.report_unexpected(error)
+        return False, None
+
+    def _handle_exception(self, error: Exception) -> None:
+        # Last line of defence: log the traceback to the file and leave with a
+        # one-line message instead of painting a traceback on the terminal.
+        log.error("unhandled error, exiting", exc_info=error)
+        if self._exception is None:
+            self._exception = error
+            self._exception_event.set()
+        self._return_code = 1
+        self.exit(return_code=1, message=t("error.unexpected", path=self.config.log_file))
+
+    # --- keys and commands ---------------------------------------------------------
+
+    def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        commands = getattr(screen, "palette_commands", None)
+        if commands is None or self.actor is None:
+            return
+        for permission, title, action in commands():
+            if permission is None or self.actor.can(permission):
+                yield SystemCommand(title, title, action)
+
+
+def setup_logging(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("jxc_tui")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)

@@ -1,0 +1,263 @@
+"""The ``jxc`` command.  The CLI and the TUI call the same services.
+
+Commands that act on the data run as a user: ``--user NAME`` (or
+``$JXC_USER``); the password comes from ``$JXC_PASSWORD`` or a prompt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from . import __version__
+from .config import Config, ConfigError, load_config, user_data_dir, write_starter_config
+from .errors import JxcError
+from .i18n import set_language, t
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+class CliError(Exception):
+    """A message for the person at the terminal; exit status 1."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="jxc", description="jxc-tui: customer receivables (客户欠款) back office")
+    p.add_argument("--version", action="version", version=f"jxc-tui {__version__}")
+    p.add_argument("--config", type=Path, help="config file (default: $JXC_CONFIG or the user config dir)")
+    p.add_argument("--db", help="database URL: sqlite:///PATH or postgresql://... (default: $JXC_DB or config)")
+    p.add_argument("--lang", choices=("zh", "en"), help="interface language (default from config: zh)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    def acting(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--user", default=os.environ.get("JXC_USER"),
+                        help="act as this user (default $JXC_USER); password from $JXC_PASSWORD or a prompt")
+
+    init = sub.add_parser("init", help="create the database and the first admin")
+    init.add_argument("--admin", default="admin", help="user name of the first admin (default: admin)")
+    init.add_argument("--password-stdin", action="store_true", help="read the admin password from stdin")
+
+    user = sub.add_parser("user", help="manage users").add_subparsers(dest="user_command", metavar="ACTION")
+    add = user.add_parser("add", help="add a user")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, help="viewer, clerk, finance or admin")
+    add.add_argument("--password-stdin", action="store_true", help="read the new user's password from stdin")
+    acting(add)
+    acting(user.add_parser("list", help="list users"))
+    passwd = user.add_parser("passwd", help="set a user's password (your own, or anyone's as admin)")
+    passwd.add_argument("name")
+    passwd.add_argument("--password-stdin", action="store_true", help="read the new password from stdin")
+    acting(passwd)
+
+    imp = sub.add_parser("import", help="import data").add_subparsers(dest="import_command", metavar="WHAT")
+    ic = imp.add_parser("customers", help="import customers from CSV (UTF-8/BOM or GBK), all or nothing")
+    ic.add_argument("file", type=Path)
+    ic.add_argument("--dry-run", action="store_true", help="check every row and show what would happen")
+    acting(ic)
+
+    aud = sub.add_parser("audit", help="audit log").add_subparsers(dest="audit_command", metavar="ACTION")
+    acting(aud.add_parser("verify", help="check the hash chain and that every balance equals its ledger"))
+
+    demo = sub.add_parser("demo", help="create (or reuse) a demo database and open it")
+    demo.add_argument("--names", type=Path, help="a names file (one company name per line)")
+    demo.add_argument("--customers", type=int, default=3000, help="how many customers (default 3000)")
+    demo.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    demo.add_argument("--no-open", action="store_true", help="create the database but do not open the TUI")
+
+    conf = sub.add_parser("config", help="configuration").add_subparsers(dest="config_command", metavar="ACTION")
+    ci = conf.add_parser("init", help="write a commented starter config file")
+    ci.add_argument("--force", action="store_true", help="overwrite an existing file")
+    return p
+
+
+def _read_new_password(from_stdin: bool, prompt: str) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise CliError("no terminal to ask for a password: use --password-stdin")
+    first = getpass.getpass(prompt)
+    if getpass.getpass("again / 再次输入: ") != first:
+        raise CliError("the two passwords differ / 两次密码不一致")
+    return first
+
+
+def _login(args: argparse.Namespace):  # -> Actor
+    from .services import auth
+
+    if not args.user:
+        raise CliError("who is acting? pass --user NAME or set JXC_USER")
+    password = os.environ.get("JXC_PASSWORD")
+    if password is None:
+        if not sys.stdin.isatty():
+            raise CliError("no terminal to ask for the password of --user: set JXC_PASSWORD")
+        password = getpass.getpass(f"{args.user} password / 密码: ")
+    return auth.login(args.user, password, origin="cli")
+
+
+def _open(cfg: Config) -> None:
+    from .db import open_database
+    from .services.policy import configure
+
+    configure(cfg)
+    open_database(cfg.db_url)
+
+
+def run_tui(cfg: Config, hint: str = "") -> int:
+    from .app import JxcApp, setup_logging
+
+    setup_logging(cfg.log_file)
+    app = JxcApp(cfg, login_hint=hint)
+    app.run()
+    return app.return_code or 0
+
+
+# --- commands ---------------------------------------------------------------------
+
+def cmd_init(args: argparse.Namespace, cfg: Config) -> int:
+    from .services import auth
+
+    _open(cfg)
+    if auth.has_users():
+        raise CliError(t("auth.already_initialised"))
+    password = _read_new_password(args.password_stdin, f"{args.admin} password / 密码: ")
+    user = auth.bootstrap_admin(args.admin, password)
+    print(f"database ready: {cfg.db_url}\nadmin user: {user.username}")
+    return EXIT_OK
+
+
+def cmd_user(args: argparse.Namespace, cfg: Config) -> int:
+    from .services import auth
+
+    _open(cfg)
+    if args.user_command == "add":
+        actor = _login(args)
+        password = _read_new_password(args.password_stdin, f"{args.name} password / 密码: ")
+        u = auth.create_user(actor, args.name, args.role, password)
+        print(f"added {u.username} ({u.role})")
+    elif args.user_command == "list":
+        actor = _login(args)
+        for u in auth.list_users(actor):
+            state = "active" if u.is_active else "inactive"
+            lock = f" locked until {u.locked_until:%Y-%m-%d %H:%M} UTC" if u.locked_until else ""
+            print(f"{u.username:<20} {u.role:<8} {state}{lock}")
+    elif args.user_command == "passwd":
+        args.user = args.user or args.name
+        actor = _login(args)
+        password = _read_new_password(args.password_stdin, f"new password for {args.name} / 新密码: ")
+        auth.set_password(actor, args.name, password)
+        print(f"password changed for {args.name}")
+    else:
+        raise CliError("jxc user add|list|passwd")
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace, cfg: Config) -> int:
+    from .errors import ImportRefused
+    from .services import io
+
+    if args.import_command != "customers":
+        raise CliError("jxc import customers FILE")
+    _open(cfg)
+    actor = _login(args)
+    try:
+        report = io.import_customers(actor, args.file, dry_run=args.dry_run)
+    except ImportRefused as refused:
+        print(refused.message(), file=sys.stderr)
+        for line in refused.lines():
+            print(f"  {line}", file=sys.stderr)
+        return EXIT_FAIL
+    print(report.summary())
+    return EXIT_OK
+
+
+def cmd_audit(args: argparse.Namespace, cfg: Config) -> int:
+    from .services import audit
+
+    if args.audit_command != "verify":
+        raise CliError("jxc audit verify")
+    _open(cfg)
+    actor = _login(args)
+    report = audit.verify(actor)
+    print(f"events checked: {report.events}; customers: {report.customers}; ledger entries: {report.entries}")
+    if report.ok:
+        print(f"OK - chain head {report.head}")
+        return EXIT_OK
+    for problem in report.problems:
+        print(f"FAILED: {problem}", file=sys.stderr)
+    return EXIT_FAIL
+
+
+def cmd_demo(args: argparse.Namespace, cfg: Config, explicit_db: str | None) -> int:
+    from .services import demo
+
+    if args.customers < 1:
+        raise CliError("--customers must be at least 1")
+    cfg.db_url = explicit_db or f"sqlite:///{user_data_dir() / 'demo.sqlite3'}"
+    _open(cfg)
+    names = demo.read_names(args.names) if args.names else demo.sample_names()
+
+    def progress(done: int, total: int) -> None:
+        print(f"\r  {done:,}/{total:,} customers", end="", file=sys.stderr, flush=True)
+
+    summary = demo.seed_demo(names, args.customers, seed=args.seed, progress=progress)
+    print(file=sys.stderr)
+    print(summary.describe(cfg.db_url))
+    if args.no_open:
+        return EXIT_OK
+    return run_tui(cfg, hint=summary.login_hint())
+
+
+def cmd_config(args: argparse.Namespace, cfg: Config) -> int:
+    if args.config_command != "init":
+        raise CliError("jxc config init")
+    assert cfg.path is not None
+    path = write_starter_config(cfg.path, force=args.force)
+    print(f"wrote {path}")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        cfg = load_config(args.config, args.db)
+        set_language(args.lang or cfg.language)
+        cfg.language = args.lang or cfg.language
+        commands: dict[str | None, Callable[[], int]] = {
+            None: lambda: (_open(cfg), run_tui(cfg))[1],
+            "init": lambda: cmd_init(args, cfg),
+            "user": lambda: cmd_user(args, cfg),
+            "import": lambda: cmd_import(args, cfg),
+            "audit": lambda: cmd_audit(args, cfg),
+            "demo": lambda: cmd_demo(args, cfg, args.db),
+            "config": lambda: cmd_config(args, cfg),
+        }
+        return commands[args.command]()
+    except (CliError, ConfigError) as error:
+        print(f"jxc: {error}", file=sys.stderr)
+        return EXIT_FAIL
+    except JxcError as error:
+        print(f"jxc: {error.message()}", file=sys.stderr)
+        return EXIT_FAIL
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # noqa: BLE001 - log it, never a traceback on screen
+        return _unexpected(error)
+
+
+def _unexpected(error: Exception) -> int:
+    import logging
+
+    from .app import setup_logging
+
+    try:
+        cfg_log = load_config().log_file
+    except ConfigError:
+        cfg_log = user_data_dir() / "jxc.log"
+    setup_logging(cfg_log)
+    logging.getLogger("jxc_tui").error("unexpected error in the command line", exc_info=error)
+    print(f"jxc: {t('error.unexpected', path=cfg_log)}: {type(error).__name__}: {error}", file=sys.stderr)
+    return EXIT_FAIL

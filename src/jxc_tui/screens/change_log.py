@@ -1,0 +1,191 @@
+"""The change log for admins and auditors: every audit event, newest first,
+paged from the database, with filters; Enter shows one event in full."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, Input, Static
+from textual.worker import get_current_worker
+
+from .. import clock
+from ..db import worker_connection
+from ..i18n import t
+from ..services import audit
+from ..services.audit import EventFilter, EventView
+from ..widgets.cells import cell, label
+
+PAGE_SIZE = 100
+FILTERS = ("since", "until", "user", "action", "customer")
+
+
+_SUMMARY_FIRST = ("balance", "change", "opening", "name", "code", "role", "username")
+
+
+def _summary(ev: EventView) -> str:
+    """One line for the table: the most telling fields first, old -> new."""
+    keys = [k for k in dict.fromkeys([*ev.before, *ev.after]) if ev.before.get(k) or ev.after.get(k)]
+    keys.sort(key=lambda k: _SUMMARY_FIRST.index(k) if k in _SUMMARY_FIRST else len(_SUMMARY_FIRST))
+    parts = []
+    for k in keys[:3]:
+        old, new = ev.before.get(k), ev.after.get(k, "")
+        parts.append(f"{k}: {old} → {new}" if old is not None else f"{k}: {new}")
+    return "; ".join(parts) or ev.reason
+
+
+class ChangeLogScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", t("key.back"), id="log.back"),
+        Binding("f", "focus_filters", t("key.filter"), id="log.filter"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.events: dict[int, EventView] = {}
+        self.filters = EventFilter()
+        self.has_more = False
+        self._loading = False
+        self._generation = 0
+
+    def compose(self) -> ComposeResult:
+        yield Static(t("log.title"), classes="section", markup=False)
+        with Horizontal(id="log-filters"):
+            for name in FILTERS:
+                key = {"user": "log.filter.user", "customer": "log.filter.customer"}.get(name, f"log.filter.{name}")
+                yield Input(placeholder=t(key), id=f"f-{name}", classes="filter")
+        table: DataTable[object] = DataTable(id="events", cursor_type="row", zebra_stripes=True)
+        table.add_column("#", width=6)
+        table.add_column(t("col.when"), width=16)
+        table.add_column(t("col.who"), width=8)
+        table.add_column(t("col.action"), width=16)
+        table.add_column(t("col.customer"), width=8)
+        table.add_column(t("col.change"), width=20)
+        yield table
+        yield Static(id="log-status", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.reload()
+        self.query_one("#events").focus()
+
+    def action_focus_filters(self) -> None:
+        self.query_one("#f-since", Input).focus()
+
+    @staticmethod
+    def _date(text: str, *, end: bool) -> datetime | None:
+        text = text.strip()
+        if not text:
+            return None
+        day = datetime.strptime(text, "%Y-%m-%d")
+        return clock.local_date_to_utc(day + timedelta(days=1) if end else day)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        values = {name: self.query_one(f"#f-{name}", Input).value.strip() for name in FILTERS}
+        try:
+            since = self._date(values["since"], end=False)
+            until = self._date(values["until"], end=True)
+        except ValueError:
+            self.query_one("#log-status", Static).update(t("log.bad_date"))
+            return
+        self.filters = EventFilter(since=since, until=until, actor_name=values["user"],
+                                   action=values["action"], customer_code=values["customer"])
+        self.reload()
+        self.query_one("#events").focus()
+
+    def reload(self) -> None:
+        self._generation += 1
+        self._loading = True
+        self.fetch(self.filters, None, self._generation)
+
+    @work(thread=True, exclusive=True, group="log", exit_on_error=False)
+    def fetch(self, filters: EventFilter, before_id: int | None, generation: int) -> None:
+        worker = get_current_worker()
+        try:
+            with worker_connection():
+                rows = audit.list_events(self.app.actor, filters, limit=PAGE_SIZE + 1, before_id=before_id)
+        except Exception as error:  # noqa: BLE001
+            self.app.call_from_thread(self._failed, error)
+            return
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._show, rows, before_id is None, generation)
+
+    def _failed(self, error: Exception) -> None:
+        self._loading = False
+        from ..errors import JxcError
+
+        if isinstance(error, JxcError):
+            self.app.show_error(error)
+        else:
+            self.app.report_unexpected(error)
+
+    def _show(self, rows: list[EventView], first: bool, generation: int) -> None:
+        if generation != self._generation:
+            return
+        self._loading = False
+        table = self.query_one("#events", DataTable)
+        if first:
+            table.clear()
+            self.events.clear()
+        self.has_more = len(rows) > PAGE_SIZE
+        for ev in rows[:PAGE_SIZE]:
+            self.events[ev.id] = ev
+            table.add_row(cell(ev.id), cell(clock.format_local(ev.created_at)), cell(ev.actor_name),
+                          cell(ev.action), cell(ev.customer_code), cell(_summary(ev)), key=str(ev.id))
+        more = t("list.count_more") if self.has_more else ""
+        self.query_one("#log-status", Static).update(t("log.loaded", n=len(self.events), more=more))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        table = self.query_one("#events", DataTable)
+        if self.has_more and not self._loading and event.cursor_row >= table.row_count - 5 and self.events:
+            self._loading = True
+            self.fetch(self.filters, min(self.events), self._generation)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if event.row_key.value is not None:
+            ev = self.events.get(int(event.row_key.value))
+            if ev is not None:
+                self.app.push_screen(EventDetailScreen(ev))
+
+
+class EventDetailScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,enter", "dismiss", t("key.back"), id="event.back")]
+
+    def __init__(self, event: EventView) -> None:
+        super().__init__()
+        self.event = event
+
+    def compose(self) -> ComposeResult:
+        ev = self.event
+        table = Table(show_header=False, box=None, padding=(0, 1))
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column(overflow="fold")
+
+        def row(name: str, value: object) -> None:
+            table.add_row(Text(name), label(str(value)))
+
+        row(t("col.when"), clock.format_local(ev.created_at, seconds=True))
+        row(t("col.who"), ev.actor_name)
+        row(t("col.action"), ev.action)
+        if ev.customer_code:
+            row(t("col.customer"), f"{ev.customer_code} {ev.customer_name}")
+        if ev.entity:
+            row("entity", f"{ev.entity} #{ev.entity_id}")
+        for key, title in (("before", t("event.before")), ("after", t("event.after"))):
+            for k, v in getattr(ev, key).items():
+                row(f"{title}.{k}", v)
+        row(t("col.reason"), ev.reason)
+        row(t("event.origin"), ev.origin)
+        row(t("event.hash"), ev.hash[:16] + "…")
+        with VerticalScroll(classes="dialog"):
+            yield Static(t("event.title", id=ev.id), classes="dialog-title", markup=False)
+            yield Static(table)
+            yield Static(t("help.close"), classes="hint", markup=False)

@@ -1,0 +1,110 @@
+"""New customer (n) and edit details (d): one form, validated by the service."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Static
+
+from ..errors import InvalidAmount, JxcError, ValidationError
+from ..i18n import t
+from ..money import parse_amount
+from ..services import customers
+from ..services.customers import CustomerInput, CustomerView
+from ..widgets.inputs import MoneyInput, ReasonInput
+
+FIELDS = (("code", 64), ("name", 200), ("contact", 100), ("phone", 40), ("address", 300))
+
+
+class CustomerFormScreen(ModalScreen[CustomerView | None]):
+    BINDINGS = [
+        Binding("escape", "cancel", t("key.cancel"), id="form.cancel"),
+        Binding("ctrl+s", "save", t("key.save"), id="form.save"),
+    ]
+
+    def __init__(self, customer: CustomerView | None) -> None:
+        super().__init__()
+        self.customer = customer
+
+    @property
+    def is_new(self) -> bool:
+        return self.customer is None
+
+    def compose(self) -> ComposeResult:
+        title = t("form.new_title") if self.is_new else t("form.edit_title")
+        with Vertical(classes="dialog"):
+            yield Static(title, classes="dialog-title", markup=False)
+            for name, max_len in FIELDS:
+                with Horizontal(classes="field-row"):
+                    yield Label(t(f"field.{name}"), classes="field-label")
+                    value = getattr(self.customer, name) if self.customer else ""
+                    yield Input(value=value, id=name, max_length=max_len)
+            if self.is_new:
+                with Horizontal(classes="field-row"):
+                    yield Label(t("field.opening"), classes="field-label")
+                    yield MoneyInput(id="opening", max_length=40)
+            with Horizontal(classes="field-row"):
+                yield Label(t("form.opening_reason") if self.is_new else t("field.reason"), classes="field-label")
+                yield ReasonInput(id="reason", max_length=500)
+            yield Static(id="form-error", classes="error", markup=False)
+            yield Static(t("form.hint"), classes="hint", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#code" if self.is_new else "#name", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        inputs = list(self.query(Input))
+        index = inputs.index(event.input)
+        if index + 1 < len(inputs):
+            inputs[index + 1].focus()
+        else:
+            self.action_save()
+
+    def on_money_input_paste_refused(self, event: MoneyInput.PasteRefused) -> None:
+        self._error(t("amount.several_values"), event.input)
+
+    def _error(self, message: str, widget: Input | None = None) -> None:
+        self.query_one("#form-error", Static).update(message)
+        if widget is not None:
+            widget.focus()
+
+    def _opening(self) -> Decimal | None:
+        if not self.is_new:
+            return None
+        raw = self.query_one("#opening", MoneyInput).value
+        return parse_amount(raw) if raw.strip() else None
+
+    def action_save(self) -> None:
+        data = CustomerInput(**{name: self.query_one(f"#{name}", Input).value for name, _ in FIELDS})
+        reason = self.query_one("#reason", ReasonInput).value
+        actor = self.app.actor
+        try:
+            opening = self._opening()
+            if self.customer is None:
+                result = customers.create_customer(actor, data, opening, reason)
+            else:
+                result = customers.update_customer(actor, self.customer.id, self.customer.version, data, reason)
+        except InvalidAmount as error:
+            self._error(error.message(), self.query_one("#opening", Input))
+            return
+        except ValidationError as error:
+            target = error.field if error.field in {n for n, _ in FIELDS} else "reason"
+            self._error(error.message(), self.query_one(f"#{target}", Input))
+            return
+        except JxcError as error:
+            self._error(error.message())
+            return
+        except Exception as error:  # noqa: BLE001
+            self.app.report_unexpected(error)
+            return
+        key = "form.saved_new" if self.is_new else "form.saved_edit"
+        self.app.notify(t(key, code=result.code), markup=False)
+        self.dismiss(result)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

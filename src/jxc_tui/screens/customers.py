@@ -1,0 +1,276 @@
+"""The main screen: a search box on top, matching customers below.
+
+Typing searches as you type, off the UI thread; a newer keystroke supersedes
+the older search.  Results arrive a page at a time; moving near the bottom
+fetches the next page.
+"""
+
+from __future__ import annotations
+
+from textual import events, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Input, Static
+from textual.worker import get_current_worker
+
+from ..db import worker_connection
+from ..i18n import t
+from ..services import customers
+from ..services.customers import CustomerView, SearchPage
+from ..widgets.cells import cell, label, money_cell
+
+PAGE_SIZE = 60
+SORT_CYCLE = ("code", "debt_desc", "debt_asc", "name")
+SEARCH_DELAY = 0.12
+
+
+class CustomerTable(DataTable[object]):
+    """Rows keyed by customer id."""
+
+    BINDINGS = [Binding("enter", "select_cursor", t("key.open"), show=False)]
+
+
+class CustomersScreen(Screen[None]):
+    AUTO_FOCUS = "#search"
+
+    BINDINGS = [
+        Binding("slash", "focus_search", t("key.search"), id="customers.search"),
+        Binding("e", "set_debt", t("key.set_debt"), id="customers.set_debt"),
+        Binding("r", "receipt", t("key.receipt"), id="customers.receipt"),
+        Binding("n", "new_customer", t("key.new"), id="customers.new"),
+        Binding("d", "edit_details", t("key.edit"), id="customers.edit"),
+        Binding("h", "history", t("key.history"), id="customers.history"),
+        Binding("s", "sort", t("key.sort"), id="customers.sort"),
+        Binding("l", "change_log", t("key.log"), id="customers.log"),
+        Binding("ctrl+o", "logout", t("key.logout"), id="customers.logout"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sort = "code"
+        self.page: SearchPage | None = None
+        self.rows: dict[int, CustomerView] = {}
+        self._generation = 0
+        self._timer: Timer | None = None
+        self._loading = False
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="topbar", markup=False)
+        yield Input(placeholder=t("list.search"), id="search")
+        table = CustomerTable(id="customers", cursor_type="row", zebra_stripes=True)
+        table.add_column(t("list.code"), key="code", width=10)
+        table.add_column(t("list.name"), key="name", width=30)
+        table.add_column(t("list.phone"), key="phone", width=12)
+        table.add_column(t("list.debt"), key="debt", width=16)
+        yield table
+        yield Static(id="status", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        actor = self.app.actor
+        role = t(f"role.{actor.role}") if actor else ""
+        self.query_one("#topbar", Static).update(
+            label((t("app.title") + "  ", "bold"), t("status.user", user=actor.username if actor else "", role=role)))
+        self.start_search()
+
+    # --- searching ------------------------------------------------------------
+
+    @property
+    def table(self) -> CustomerTable:
+        return self.query_one(CustomerTable)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id != "search":
+            return
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(SEARCH_DELAY, self.start_search)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "search":
+            event.stop()
+            if self._timer is not None:  # Enter before the pause: search now
+                self._timer.stop()
+                self._timer = None
+                self.start_search()
+            self.table.focus()
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key == "down" and self.focused is self.query_one("#search"):
+            event.stop()
+            self.table.focus()
+
+    def start_search(self) -> None:
+        self._timer = None
+        self._generation += 1
+        self._loading = True
+        self.query_one("#status", Static).update(t("list.searching"))
+        self.fetch(self.query_one("#search", Input).value, self.sort, None, self._generation)
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    def fetch(self, query: str, sort: str, after: tuple[object, ...] | None, generation: int) -> None:
+        worker = get_current_worker()
+        actor = self.app.actor
+        try:
+            with worker_connection():
+                page = customers.search_customers(actor, query, sort=sort, after=after, limit=PAGE_SIZE)
+        except Exception as error:  # noqa: BLE001
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self._fetch_failed, error)
+            return
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._show_page, page, generation)
+
+    def _fetch_failed(self, error: Exception) -> None:
+        self._loading = False
+        from ..errors import JxcError
+
+        if isinstance(error, JxcError):
+            self.app.show_error(error)
+        else:
+            self.app.report_unexpected(error)
+
+    def _show_page(self, page: SearchPage, generation: int) -> None:
+        if generation != self._generation:
+            return  # a newer search has started
+        self._loading = False
+        table = self.table
+        if page.first:
+            table.clear()
+            self.rows.clear()
+        for c in page.rows:
+            if c.id in self.rows:
+                continue
+            self.rows[c.id] = c
+            table.add_row(cell(c.code), cell(c.name), cell(c.phone), money_cell(c.balance), key=str(c.id))
+        self.page = page
+        self._update_status()
+
+    def _update_status(self) -> None:
+        shown = len(self.rows)
+        if shown == 0 and self.page is not None:
+            text = t("list.none")
+        else:
+            more = t("list.count_more") if self.page and self.page.has_more else ""
+            text = t("list.count", shown=shown, more=more)
+        self.query_one("#status", Static).update(f"{text} · {t('list.sort', sort=t('sort.' + self.sort))}")
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        page = self.page
+        if page is None or not page.has_more or self._loading:
+            return
+        if event.cursor_row >= self.table.row_count - 5:
+            self._loading = True
+            self.fetch(page.query, page.sort, page.cursor, self._generation)
+
+    # --- the highlighted customer -------------------------------------------------
+
+    def current(self) -> CustomerView | None:
+        table = self.table
+        if table.row_count == 0:
+            return None
+        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        return self.rows.get(int(row_key.value)) if row_key.value is not None else None
+
+    def refresh_customer(self, customer_id: int) -> None:
+        """Re-read one customer and redraw its row (after a change made elsewhere)."""
+        ok, fresh = self.app.attempt(customers.get_customer, self.app.actor, customer_id)
+        if not ok or fresh is None or customer_id not in self.rows:
+            return
+        self.rows[customer_id] = fresh
+        key = str(customer_id)
+        table = self.table
+        table.update_cell(key, "code", cell(fresh.code))
+        table.update_cell(key, "name", cell(fresh.name))
+        table.update_cell(key, "phone", cell(fresh.phone))
+        table.update_cell(key, "debt", money_cell(fresh.balance))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open()
+
+    # --- actions ----------------------------------------------------------------
+
+    def action_focus_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_open(self) -> None:
+        from .customer_detail import CustomerDetailScreen
+
+        c = self.current()
+        if c is not None:
+            self.app.push_screen(CustomerDetailScreen(c.id), lambda _: self.refresh_customer(c.id))
+
+    def action_set_debt(self) -> None:
+        from .set_debt import SetDebtDialog
+
+        c = self.current()
+        if c is None or not self.app.require("debt.adjust", t("key.set_debt")):
+            return
+        self.app.push_screen(SetDebtDialog(c), lambda _: self.refresh_customer(c.id))
+
+    def action_receipt(self) -> None:
+        from .set_debt import MovementDialog
+
+        c = self.current()
+        if c is None or not self.app.require("ledger.post", t("key.receipt")):
+            return
+        self.app.push_screen(MovementDialog(c, "receipt"), lambda _: self.refresh_customer(c.id))
+
+    def action_new_customer(self) -> None:
+        from .customer_form import CustomerFormScreen
+
+        if not self.app.require("customer.edit", t("key.new")):
+            return
+
+        def created(view: CustomerView | None) -> None:
+            if view is not None:
+                search = self.query_one("#search", Input)
+                search.value = view.code
+                self.start_search()
+                self.table.focus()
+
+        self.app.push_screen(CustomerFormScreen(None), created)
+
+    def action_edit_details(self) -> None:
+        from .customer_form import CustomerFormScreen
+
+        c = self.current()
+        if c is None or not self.app.require("customer.edit", t("key.edit")):
+            return
+        self.app.push_screen(CustomerFormScreen(c), lambda _: self.refresh_customer(c.id))
+
+    def action_history(self) -> None:
+        from .history import HistoryScreen
+
+        c = self.current()
+        if c is not None:
+            self.app.push_screen(HistoryScreen(c))
+
+    def action_change_log(self) -> None:
+        from .change_log import ChangeLogScreen
+
+        if self.app.require("history.view", t("key.log")):
+            self.app.push_screen(ChangeLogScreen())
+
+    def action_sort(self) -> None:
+        self.sort = SORT_CYCLE[(SORT_CYCLE.index(self.sort) + 1) % len(SORT_CYCLE)]
+        self.start_search()
+
+    def action_logout(self) -> None:
+        self.app.logout()
+
+    def palette_commands(self) -> list[tuple[str | None, str, object]]:
+        """(permission, title, callback) for the command palette; filtered by the app."""
+        return [
+            ("debt.adjust", t("key.set_debt"), self.action_set_debt),
+            ("ledger.post", t("key.receipt"), self.action_receipt),
+            ("customer.edit", t("key.new"), self.action_new_customer),
+            ("customer.edit", t("key.edit"), self.action_edit_details),
+            ("history.view", t("key.log"), self.action_change_log),
+            (None, t("key.history"), self.action_history),
+            (None, t("key.sort"), self.action_sort),
+            (None, t("key.logout"), self.action_logout),
+        ]
