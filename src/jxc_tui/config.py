@@ -141,5 +141,12 @@ def write_starter_config(path: Path, *, force: bool = False) -> Path:
     if path.exists() and not force:
         raise ConfigError(f"{path} already exists (use --force to overwrite)")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(tomli_w.dumps(starter_config()), encoding="utf-8")
+    header = (
+        "# jxc-tui configuration (written by `jxc config init`).\n"
+        "# database.url: sqlite:////path/file.sqlite3 or postgresql://user@host/db\n"
+        "# ui.language: zh | en;  security: failed logins before a lock, lock minutes\n"
+        "# roles: role -> permissions checked by the services on every write.\n"
+        "# See config.example.toml in the source for every key explained.\n\n"
+    )
+    path.write_text(header + tomli_w.dumps(starter_config()), encoding="utf-8")
     return path
