@@ -1,0 +1,167 @@
+"""C08: permissions live in the code that writes.
+
+Every write service, called directly by every role that lacks the permission,
+raises PermissionDenied and leaves every table exactly as it was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Callable
+
+import pytest
+
+from jxc_tui.config import DEFAULT_ROLES
+from jxc_tui.errors import PermissionDenied
+from jxc_tui.models import User
+from jxc_tui.services import audit, auth, customers, history, io, ledger
+from jxc_tui.services.customers import CustomerInput
+from jxc_tui.services.policy import ROLES, Actor, policy
+
+D = Decimal
+
+
+@dataclass
+class Ctx:
+    actor: Actor
+    customer_id: int
+    version: int
+    other_username: str
+    csv_path: str
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str
+    permission: str
+    call: Callable[[Ctx], Any]
+
+
+OPS = [
+    Op("customers.create_customer", "customer.edit",
+       lambda c: customers.create_customer(c.actor, CustomerInput(code="NEW", name="新客户"))),
+    Op("customers.create_customer+opening", "customer.edit",
+       lambda c: customers.create_customer(c.actor, CustomerInput(code="NEW", name="新客户"),
+                                           opening=D("10.00"), reason="期初")),
+    Op("customers.update_customer", "customer.edit",
+       lambda c: customers.update_customer(c.actor, c.customer_id, c.version,
+                                           CustomerInput(code="C001", name="改过的名字"), reason="改名")),
+    Op("ledger.set_debt", "debt.adjust",
+       lambda c: ledger.set_debt(c.actor, c.customer_id, D("20000.00"), "改欠款", expected_version=c.version)),
+    Op("ledger.post_movement(receipt)", "ledger.post",
+       lambda c: ledger.post_movement(c.actor, c.customer_id, "receipt", D("1.00"), "收款")),
+    Op("ledger.post_movement(sale)", "ledger.post",
+       lambda c: ledger.post_movement(c.actor, c.customer_id, "sale", D("1.00"), "赊销")),
+    Op("auth.create_user", "user.manage",
+       lambda c: auth.create_user(c.actor, "mallory", "admin", "password-123")),
+    Op("auth.set_password(other user)", "user.manage",
+       lambda c: auth.set_password(c.actor, c.other_username, "password-123")),
+    Op("auth.list_users", "user.manage", lambda c: auth.list_users(c.actor)),
+    Op("audit.verify", "audit.verify", lambda c: audit.verify(c.actor)),
+    Op("audit.list_events", "history.view", lambda c: audit.list_events(c.actor)),
+    Op("audit.get_event", "history.view", lambda c: audit.get_event(c.actor, 1)),
+    Op("io.import_customers", "data.import", lambda c: io.import_customers(c.actor, c.csv_path)),
+    Op("io.import_customers(dry_run)", "data.import",
+       lambda c: io.import_customers(c.actor, c.csv_path, dry_run=True)),
+]
+
+DENIED = [(op, role) for op in OPS for role in ROLES if op.permission not in DEFAULT_ROLES[role]]
+
+
+def snapshot(db) -> dict[str, list[tuple]]:
+    """Every row of every table, in a stable order."""
+    return {t: [tuple(r) for r in db.execute_sql(f'SELECT * FROM "{t}" ORDER BY 1').fetchall()]
+            for t in sorted(db.get_tables())}
+
+
+@pytest.fixture
+def world(db, actors, tmp_path):
+    c = customers.create_customer(actors.admin, CustomerInput(code="C001", name="北京华夏商贸"),
+                                  opening=D("1000.00"), reason="期初")
+    csv_path = tmp_path / "customers.csv"
+    csv_path.write_text("编码,名称,期初欠款\r\nI001,导入客户,5.00\r\n", encoding="utf-8-sig")
+    return c, str(csv_path)
+
+
+def test_the_denial_table_covers_viewer_and_clerk():
+    roles_denied = {(op.name, role) for op, role in DENIED}
+    assert ("ledger.set_debt", "viewer") in roles_denied
+    assert ("audit.list_events", "clerk") in roles_denied  # a clerk cannot see the global log
+    assert ("auth.create_user", "finance") in roles_denied
+    assert not any(role == "admin" for _, role in roles_denied)
+
+
+@pytest.mark.parametrize(("op", "role"), DENIED, ids=[f"{op.name}-{role}" for op, role in DENIED])
+def test_write_service_refuses_role_without_permission(db, actors, world, op, role):
+    c, csv_path = world
+    ctx = Ctx(actors[role], c.id, c.version, "finance" if role != "finance" else "clerk", csv_path)
+    before = snapshot(db)
+    with pytest.raises(PermissionDenied) as info:
+        op.call(ctx)
+    assert info.value.params.get("permission") == op.permission
+    assert op.permission in str(info.value)  # the message names what is missing
+    assert snapshot(db) == before
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_roles_with_permission_are_not_refused(db, actors, world, role):
+    """The other half of the table: the same calls go through for roles that hold the permission."""
+    c, csv_path = world
+    for op in OPS:
+        if op.permission not in DEFAULT_ROLES[role] or op.name.startswith("io."):
+            continue
+        fresh = customers.get_customer(actors.admin, c.id)
+        ctx = Ctx(actors[role], c.id, fresh.version, "finance" if role != "finance" else "clerk", csv_path)
+        try:
+            op.call(ctx)
+        except PermissionDenied:  # pragma: no cover - the failure message is the point
+            pytest.fail(f"{role} refused {op.name}")
+        except Exception:
+            pass  # e.g. NEW already created on the second call; not about permissions
+        if op.name == "auth.create_user":
+            User.delete().where(User.username == "mallory").execute()
+
+
+def test_anyone_may_change_their_own_password(db, actors):
+    auth.set_password(actors.viewer, "viewer", "another-pass-1")
+    assert User.get(User.username == "viewer").password_hash.startswith("$argon2id$")
+
+
+def test_clerk_cannot_see_the_global_log_but_sees_customer_history(db, actors, world):
+    c, _ = world
+    with pytest.raises(PermissionDenied):
+        audit.list_events(actors.clerk)
+    assert history.customer_history(actors.clerk, c.id)  # per-customer history is customer.view
+    assert audit.list_events(actors.viewer)
+
+
+def test_unknown_role_has_no_permissions(db, actors, world):
+    c, _ = world
+    ghost = Actor(actors.clerk.user_id, "clerk", "retired-role")
+    with pytest.raises(PermissionDenied):
+        customers.get_customer(ghost, c.id)
+    with pytest.raises(PermissionDenied):
+        ledger.set_debt(ghost, c.id, D("1.00"), "x", expected_version=c.version)
+
+
+def test_permissions_follow_the_configured_policy(db, actors, world):
+    c, _ = world
+    policy.roles = dict(policy.roles, clerk=frozenset({"customer.view"}))
+    before = snapshot(db)
+    with pytest.raises(PermissionDenied):
+        ledger.set_debt(actors.clerk, c.id, D("5.00"), "x", expected_version=c.version)
+    assert snapshot(db) == before
+
+
+def test_deactivated_user_with_an_open_session_cannot_write(db, actors, world):
+    c, _ = world
+    User.update(is_active=False).where(User.id == actors.clerk.user_id).execute()
+    before = snapshot(db)
+    with pytest.raises(PermissionDenied):
+        ledger.set_debt(actors.clerk, c.id, D("5.00"), "x", expected_version=c.version)
+    with pytest.raises(PermissionDenied):
+        ledger.post_movement(actors.clerk, c.id, "receipt", D("5.00"), "x")
+    with pytest.raises(PermissionDenied):
+        customers.update_customer(actors.clerk, c.id, c.version, CustomerInput(code="C001", name="x"))
+    assert snapshot(db) == before
