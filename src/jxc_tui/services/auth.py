@@ -8,6 +8,7 @@ account says until when.  Every login, failure and lock is audited.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -68,7 +69,7 @@ def _check_role(role: str) -> str:
 
 def login(username: str, password: str, origin: str = "") -> Actor:
     """Check a password; return the :class:`Actor` or raise AuthFailed / AccountLocked."""
-    name = (username or "").strip()
+    name = unicodedata.normalize("NFKC", username or "").strip()  # as _clean_username stored it
     now = clock.utcnow()
     user = User.get_or_none(User.username == name) if name else None
     if user is None or not user.is_active:
