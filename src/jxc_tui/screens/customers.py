@@ -98,7 +98,7 @@ class CustomersScreen(Screen[None]):
             self.table.focus()
 
     def on_key(self, event: events.Key) -> None:
-        if event.key == "down" and self.focused is self.query_one("#search"):
+        if event.key in ("down", "escape") and self.focused is self.query_one("#search"):
             event.stop()
             self.table.focus()
 
