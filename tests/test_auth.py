@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import PASSWORD
 
 from jxc_tui import clock
 from jxc_tui.errors import AccountLocked, AuthFailed, ValidationError
@@ -32,7 +31,7 @@ def test_passwords_are_argon2id_hashes(db):
 
 
 def test_login_returns_the_actor_and_rehashes_weak_hashes(db, actors):
-    actor = auth.login("clerk", PASSWORD, origin="tty1")
+    actor = auth.login("clerk", actors.password, origin="tty1")
     assert (actor.user_id, actor.username, actor.role, actor.origin) == (
         actors.clerk.user_id, "clerk", "clerk", "tty1")
     # The fixture's cheap hash is replaced by one with the production parameters.
@@ -46,7 +45,7 @@ def test_wrong_password_unknown_user_and_inactive_user_look_the_same(db, actors)
     User.update(is_active=False).where(User.id == actors.viewer.user_id).execute()
     wrong = _fail("clerk")
     unknown = _fail("no-such-user")
-    inactive = _fail("viewer", PASSWORD)  # right password, deactivated account
+    inactive = _fail("viewer", actors.password)  # right password, deactivated account
     empty = _fail("", "")
     for err in (wrong, unknown, inactive, empty):
         assert type(err) is AuthFailed
@@ -67,17 +66,17 @@ def test_five_failures_lock_for_fifteen_minutes_saying_until_when(db, actors, fr
     # Even the right password is refused while locked, with the same "until".
     frozen_clock.advance(minutes=14, seconds=59)
     with pytest.raises(AccountLocked) as info:
-        auth.login("clerk", PASSWORD)
+        auth.login("clerk", actors.password)
     assert clock.format_local(until) in str(info.value)
     # Other users are not affected.
-    assert auth.login("finance", PASSWORD).username == "finance"
+    assert auth.login("finance", actors.password).username == "finance"
 
 
 def test_lock_expires(db, actors, frozen_clock):
     for _ in range(5):
         _fail("clerk")
     frozen_clock.advance(minutes=15, seconds=1)
-    assert auth.login("clerk", PASSWORD).username == "clerk"
+    assert auth.login("clerk", actors.password).username == "clerk"
     user = User.get_by_id(actors.clerk.user_id)
     assert (user.failed_logins, user.locked_until) == (0, None)
 
@@ -92,7 +91,7 @@ def test_after_a_lock_expires_one_failure_does_not_lock_again(db, actors, frozen
 def test_success_resets_the_failure_counter(db, actors, frozen_clock):
     for _ in range(4):
         _fail("clerk")
-    auth.login("clerk", PASSWORD)
+    auth.login("clerk", actors.password)
     for _ in range(4):
         assert isinstance(_fail("clerk"), AuthFailed)
     assert User.get_by_id(actors.clerk.user_id).failed_logins == 4
@@ -103,7 +102,7 @@ def test_failed_logins_and_locks_are_in_the_audit_log(db, actors, frozen_clock):
     for _ in range(5):
         _fail("clerk")
     with pytest.raises(AccountLocked):
-        auth.login("clerk", PASSWORD)
+        auth.login("clerk", actors.password)
     failed = [(e.actor_name, e.actor_id) for e in _events("auth.login_failed")]
     assert failed == [("ghost", None)] + [("clerk", None)] * 5
     (lock,) = _events("auth.locked")
@@ -123,10 +122,10 @@ def test_logout_is_audited(db, actors):
 
 def test_username_typed_full_width_or_with_spaces_logs_in(db, actors):
     """User names are NFKC-normalised when created; logging in must read them the same way."""
-    auth.create_user(actors.admin, "ａｌｉｃｅ", "clerk", PASSWORD)
+    auth.create_user(actors.admin, "ａｌｉｃｅ", "clerk", actors.password)
     assert User.get(User.username == "alice")
-    assert auth.login("ａｌｉｃｅ", PASSWORD).username == "alice"
-    assert auth.login(" alice ", PASSWORD).username == "alice"
+    assert auth.login("ａｌｉｃｅ", actors.password).username == "alice"
+    assert auth.login(" alice ", actors.password).username == "alice"
 
 
 # --- managing users --------------------------------------------------------------------
@@ -158,5 +157,5 @@ def test_admin_resets_a_password_and_clears_a_lock(db, actors, frozen_clock):
         _fail("clerk")
     auth.set_password(actors.admin, "clerk", "brand-new-pass")
     assert auth.login("clerk", "brand-new-pass").username == "clerk"
-    _fail("clerk", PASSWORD)  # the old password no longer works
+    _fail("clerk", actors.password)  # the old password no longer works
     assert _events("user.password")[-1].actor_id == actors.admin.user_id

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from conftest import FROZEN_AT
 from peewee import DateTimeField
 
 from jxc_tui import models
@@ -27,18 +26,19 @@ def _all_models():
 def test_model_timestamp_defaults_follow_the_clock(db, frozen_clock):
     """A row created without an explicit time gets the (frozen) clock's time,
     not the wall clock: model defaults must not hold a private copy of utcnow."""
+    frozen = frozen_clock.now
     user = User.create(username="raw", password_hash="x", role="viewer")
-    assert User.get_by_id(user.id).created_at == FROZEN_AT
+    assert User.get_by_id(user.id).created_at == frozen
     cust = Customer.create(code="RAW", name="raw")
     fresh = Customer.get_by_id(cust.id)
-    assert (fresh.created_at, fresh.updated_at) == (FROZEN_AT, FROZEN_AT)
+    assert (fresh.created_at, fresh.updated_at) == (frozen, frozen)
 
 
 def test_every_timestamp_default_reads_the_clock(frozen_clock):
     for model in _all_models():
         for f in model._meta.sorted_fields:
             if isinstance(f, DateTimeField) and callable(f.default):
-                assert f.default() == FROZEN_AT, f"{model.__name__}.{f.name} ignores clock.utcnow"
+                assert f.default() == frozen_clock.now, f"{model.__name__}.{f.name} ignores clock.utcnow"
 
 
 def test_services_stamp_rows_and_events_with_one_clock(db, actors, frozen_clock):
