@@ -1,6 +1,6 @@
 """Customers: create, edit details, look up, search.
 
-Search matches a code prefix, a name substring, a phone substring, and
+Search matches a code or name substring, a phone substring, and
 pinyin initials or full pinyin (``bjhx`` / ``beijing`` find 北京华夏...).  The
 query is NFKC-normalised first (full-width input), ``%`` and ``_`` are
 literal, and results come one page at a time (keyset pagination), never all
@@ -29,7 +29,7 @@ from .pinyin import pinyin_keys
 from .policy import Actor, require
 
 DETAIL_FIELDS = ("code", "name", "contact", "phone", "address")
-_PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-()]*$")
+_PHONE_RE = re.compile(r"^\+?[0-9(][0-9 \-()]*$")  # "(010) 6552 1234" too
 SORTS = ("code", "debt_asc", "debt_desc", "name")
 
 
@@ -175,7 +175,7 @@ def normalise_query(query: str) -> str:
 
 
 def _match(q: str) -> Expression:
-    cond = Customer.code.startswith(q) | Customer.name.contains(q)
+    cond = Customer.code.contains(q) | Customer.name.contains(q)
     compact = q.replace(" ", "").lower()
     if compact and compact.isascii() and compact.isalnum():
         if any(ch.isalpha() for ch in compact):
