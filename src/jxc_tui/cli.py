@@ -99,11 +99,16 @@ def _login(args: argparse.Namespace):  # -> Actor
 
 
 def _open(cfg: Config) -> None:
+    import peewee
+
     from .db import open_database
     from .services.policy import configure
 
     configure(cfg)
-    open_database(cfg.db_url)
+    try:
+        open_database(cfg.db_url)
+    except (peewee.OperationalError, peewee.InterfaceError, ImportError, OSError) as error:
+        raise CliError(f"cannot open the database {cfg.db_url}: {error}") from error
 
 
 def run_tui(cfg: Config, hint: str = "") -> int:

@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlparse
 import peewee
 from playhouse.db_url import connect as connect_url
 
+from .config import ConfigError
 from .errors import DatabaseBusy
 from .models import ALL_MODELS, SchemaVersion, database
 
@@ -35,8 +36,8 @@ SQLITE_PRAGMAS = {
 _APPEND_ONLY = ("ledger_entry", "audit_event")
 
 
-class DatabaseUrlError(ValueError):
-    pass
+class DatabaseUrlError(ConfigError):
+    """The database URL names no backend we support, or a newer schema."""
 
 
 def make_database(url: str) -> peewee.Database:

@@ -1,0 +1,133 @@
+"""The ``jxc`` command line, run as a person would (in-process, and through
+the real sqlite3 shell for tampering)."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from jxc_tui.cli import main
+from jxc_tui.db import close_database
+
+ADMIN_PW = "admin-pass-1"
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch):
+    """Run ``jxc`` against a fresh SQLite file, with a private config and log."""
+    db_path = tmp_path / "jxc.sqlite3"
+    monkeypatch.setenv("JXC_DB", f"sqlite:///{db_path}")
+    monkeypatch.setenv("JXC_CONFIG", str(tmp_path / "config.toml"))
+    monkeypatch.delenv("JXC_USER", raising=False)
+    monkeypatch.delenv("JXC_PASSWORD", raising=False)
+
+    def run(*args: str, stdin: str = "", user: str | None = None, password: str | None = None) -> int:
+        if user:
+            monkeypatch.setenv("JXC_USER", user)
+            monkeypatch.setenv("JXC_PASSWORD", password or "")
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        try:
+            return main(list(args))
+        finally:
+            close_database()
+            monkeypatch.delenv("JXC_USER", raising=False)
+            monkeypatch.delenv("JXC_PASSWORD", raising=False)
+
+    run.db_path = db_path
+    return run
+
+
+def test_init_creates_the_first_admin_once(cli, capsys):
+    assert cli("init", "--password-stdin", stdin=f"{ADMIN_PW}\n") == 0
+    assert "admin user: admin" in capsys.readouterr().out
+    assert cli("init", "--password-stdin", stdin=f"{ADMIN_PW}\n") == 1
+    assert "数据库已有用户" in capsys.readouterr().err
+
+
+def test_user_add_list_and_passwd(cli, capsys):
+    cli("init", "--password-stdin", stdin=f"{ADMIN_PW}\n")
+    assert cli("user", "add", "zhang", "--role", "clerk", "--password-stdin", stdin="clerk-pass-1\n",
+               user="admin", password=ADMIN_PW) == 0
+    assert cli("user", "add", "li", "--role", "boss", "--password-stdin", stdin="boss-pass-11\n",
+               user="admin", password=ADMIN_PW) == 1
+    assert "未知角色 boss" in capsys.readouterr().err
+    assert cli("user", "list", user="admin", password=ADMIN_PW) == 0
+    out = capsys.readouterr().out
+    assert "zhang" in out and "clerk" in out and "li " not in out
+    # a clerk may not add users; the check is in the service, not the menu
+    assert cli("user", "add", "wang", "--role", "admin", "--password-stdin", stdin="x-pass-123\n",
+               user="zhang", password="clerk-pass-1") == 1
+    assert "没有权限" in capsys.readouterr().err
+    # own password
+    assert cli("user", "passwd", "zhang", "--password-stdin", stdin="clerk-pass-2\n",
+               user="zhang", password="clerk-pass-1") == 0
+    assert cli("user", "list", user="zhang", password="clerk-pass-2") == 1  # logs in, lacks user.manage
+
+
+def test_wrong_password_on_the_command_line_is_refused(cli, capsys):
+    cli("init", "--password-stdin", stdin=f"{ADMIN_PW}\n")
+    assert cli("audit", "verify", user="admin", password="wrong") == 1
+    assert "用户名或密码错误" in capsys.readouterr().err
+
+
+def test_acting_user_is_required(cli, capsys):
+    cli("init", "--password-stdin", stdin=f"{ADMIN_PW}\n")
+    assert cli("audit", "verify") == 1
+    assert "--user" in capsys.readouterr().err
+
+
+def _sqlite3(db: Path, sql: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["sqlite3", str(db), sql], capture_output=True, text=True)
+
+
+@pytest.mark.skipif(shutil.which("sqlite3") is None, reason="needs the sqlite3 shell")
+def test_tampering_through_the_sqlite3_shell_is_refused_then_detected(cli, capsys):
+    cli("init", "--password-stdin", stdin=f"{ADMIN_PW}\n")
+    assert cli("audit", "verify", user="admin", password=ADMIN_PW) == 0
+    assert "OK" in capsys.readouterr().out
+    db = cli.db_path
+    # The append-only trigger refuses a plain edit ...
+    refused = _sqlite3(db, "UPDATE audit_event SET reason='改过' WHERE id=1")
+    assert refused.returncode != 0 and "append-only" in refused.stderr
+    # ... so a tamperer drops it first; verify then names the edited row.
+    edited = _sqlite3(db, "DROP TRIGGER audit_event_no_update; UPDATE audit_event SET reason='改过' WHERE id=2")
+    assert edited.returncode == 0, edited.stderr
+    assert cli("audit", "verify", user="admin", password=ADMIN_PW) == 1
+    err = capsys.readouterr().err
+    assert "audit_event #2" in err and "FAILED" in err
+
+
+def test_config_init_writes_a_readable_starter_file(cli, tmp_path, capsys):
+    assert cli("config", "init") == 0
+    written = tmp_path / "config.toml"
+    import tomllib
+
+    data = tomllib.loads(written.read_text(encoding="utf-8"))
+    assert data["security"]["max_failed_logins"] == 5
+    assert cli("config", "init") == 1  # never overwrites without --force
+
+
+def test_bad_config_is_a_clear_message(cli, tmp_path, capsys):
+    (tmp_path / "config.toml").write_text("[ui]\nlanguage = 'fr'\n", encoding="utf-8")
+    assert cli("init", "--password-stdin", stdin=f"{ADMIN_PW}\n") == 1
+    assert "language" in capsys.readouterr().err
+
+
+def test_unsupported_database_url(cli, capsys, monkeypatch):
+    monkeypatch.setenv("JXC_DB", "mysql://nowhere/db")
+    assert cli("init", "--password-stdin", stdin=f"{ADMIN_PW}\n") == 1
+    err = capsys.readouterr().err
+    assert "unsupported database URL" in err and "Traceback" not in err and "意外" not in err
+
+
+def test_unreachable_database_is_a_clear_message(cli, capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("JXC_DB", f"sqlite:///{tmp_path}/not-a-dir.sqlite3/x.sqlite3")
+    (tmp_path / "not-a-dir.sqlite3").write_text("a file, not a folder")
+    assert cli("init", "--password-stdin", stdin=f"{ADMIN_PW}\n") == 1
+    err = capsys.readouterr().err
+    assert "cannot open the database" in err or "无法" in err, err
