@@ -16,9 +16,8 @@ from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import get_current_worker
 
 from .. import clock
-from ..db import worker_connection
 from ..i18n import t
-from ..services import audit
+from ..services import audit, thread_connection
 from ..services.audit import EventFilter, EventView
 from ..widgets.cells import cell, label
 
@@ -109,7 +108,7 @@ class ChangeLogScreen(Screen[None]):
     def fetch(self, filters: EventFilter, before_id: int | None, generation: int) -> None:
         worker = get_current_worker()
         try:
-            with worker_connection():
+            with thread_connection():
                 rows = audit.list_events(self.app.actor, filters, limit=PAGE_SIZE + 1, before_id=before_id)
         except Exception as error:  # noqa: BLE001
             self.app.call_from_thread(self._failed, error)

@@ -15,9 +15,8 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import get_current_worker
 
-from ..db import worker_connection
 from ..i18n import t
-from ..services import customers
+from ..services import customers, thread_connection
 from ..services.customers import CustomerView, SearchPage
 from ..widgets.cells import cell, label, money_cell
 
@@ -114,7 +113,7 @@ class CustomersScreen(Screen[None]):
         worker = get_current_worker()
         actor = self.app.actor
         try:
-            with worker_connection():
+            with thread_connection():
                 page = customers.search_customers(actor, query, sort=sort, after=after, limit=PAGE_SIZE)
         except Exception as error:  # noqa: BLE001
             if not worker.is_cancelled:

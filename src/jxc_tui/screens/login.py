@@ -8,10 +8,9 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 
-from ..db import worker_connection
 from ..errors import JxcError
 from ..i18n import t
-from ..services import auth
+from ..services import auth, thread_connection
 from ..services.policy import Actor
 from ..app import terminal_origin
 
@@ -50,7 +49,7 @@ class LoginScreen(Screen[None]):
     def check_password(self, username: str, password: str) -> None:
         # Argon2 takes tens of milliseconds: off the UI thread.
         try:
-            with worker_connection():
+            with thread_connection():
                 actor = auth.login(username, password, terminal_origin())
         except JxcError as error:
             self.app.call_from_thread(self._failed, error.message())
