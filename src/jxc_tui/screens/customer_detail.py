@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -38,8 +39,8 @@ class CustomerDetailScreen(Screen[None]):
         table: DataTable[object] = DataTable(id="ledger", cursor_type="row", zebra_stripes=True)
         table.add_column(t("col.date"), width=16)
         table.add_column(t("col.kind"), width=4)
-        table.add_column(t("col.change"), width=12)
-        table.add_column(t("col.balance"), width=12)
+        table.add_column(Text(t("col.change"), justify="right"), width=12)
+        table.add_column(Text(t("col.balance"), justify="right"), width=12)
         table.add_column(t("col.reason"), width=14)
         table.add_column(t("col.who"), width=6)
         yield table

@@ -7,6 +7,7 @@ fetches the next page.
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -62,7 +63,7 @@ class CustomersScreen(Screen[None]):
         table.add_column(t("list.code"), key="code", width=10)
         table.add_column(t("list.name"), key="name", width=30)
         table.add_column(t("list.phone"), key="phone", width=12)
-        table.add_column(t("list.debt"), key="debt", width=16)
+        table.add_column(Text(t("list.debt"), justify="right"), key="debt", width=16)
         yield table
         yield Static(id="status", markup=False)
         yield Footer()
