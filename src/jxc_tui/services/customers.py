@@ -180,10 +180,19 @@ def _match(q: str) -> Expression:
     if compact and compact.isascii() and compact.isalnum():
         if any(ch.isalpha() for ch in compact):
             cond |= Customer.pinyin_initials.contains(compact) | Customer.pinyin_full.contains(compact)
-    digits = re.sub(r"[ \-]", "", q)
+    digits = re.sub(r"[ \-()+]", "", q)
     if len(digits) >= 3 and digits.isdigit():
-        cond |= Customer.phone.contains(digits) | Customer.phone.contains(q)
+        cond |= _phone_digits().contains(digits)
     return cond
+
+
+def _phone_digits() -> Expression:
+    """The stored phone without the separators people type, so ``13800138000``
+    finds ``138-0013-8000`` and ``65521234`` finds ``(010) 6552 1234``."""
+    expr = Customer.phone
+    for sep in (" ", "-", "(", ")", "+"):
+        expr = fn.REPLACE(expr, sep, "")
+    return expr
 
 
 def _order(sort: str) -> tuple[list[Any], list[Any]]:
