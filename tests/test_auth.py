@@ -159,3 +159,11 @@ def test_admin_resets_a_password_and_clears_a_lock(db, actors, frozen_clock):
     assert auth.login("clerk", "brand-new-pass").username == "clerk"
     _fail("clerk", actors.password)  # the old password no longer works
     assert _events("user.password")[-1].actor_id == actors.admin.user_id
+
+
+@pytest.mark.parametrize("username", ["cl\x00erk", "clerk\x1b[2J", "\x00"], ids=repr)
+def test_control_characters_in_the_user_name_are_just_a_failed_login(db, actors, username):
+    with pytest.raises(AuthFailed):
+        auth.login(username, actors.password)
+    assert _events("auth.login_failed")[-1].actor_name == username.replace("\x00", "\ufffd").replace("\x1b", "\ufffd")
+    assert audit.verify().ok

@@ -19,7 +19,7 @@ from .. import clock
 from ..db import write_transaction
 from ..errors import AccountLocked, AuthFailed, NotFound, ValidationError
 from ..models import User
-from ..text import clean_field
+from ..text import clean_field, display_safe, has_controls
 from . import audit
 from .policy import ROLES, Actor, policy, require
 
@@ -70,6 +70,8 @@ def _check_role(role: str) -> str:
 def login(username: str, password: str, origin: str = "") -> Actor:
     """Check a password; return the :class:`Actor` or raise AuthFailed / AccountLocked."""
     name = unicodedata.normalize("NFKC", username or "").strip()  # as _clean_username stored it
+    if has_controls(name):  # never a user name; PostgreSQL cannot even compare a NUL
+        name = display_safe(name)
     now = clock.utcnow()
     user = User.get_or_none(User.username == name) if name else None
     if user is None or not user.is_active:

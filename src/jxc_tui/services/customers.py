@@ -23,7 +23,7 @@ from ..db import write_transaction
 from ..errors import NotFound, StaleVersion, ValidationError
 from ..models import OPENING, Customer
 from ..money import check_range, format_amount, from_fen, to_fen
-from ..text import clean_field, clean_reason
+from ..text import clean_field, clean_reason, has_controls
 from . import audit, ledger
 from .pinyin import pinyin_keys
 from .policy import Actor, require
@@ -83,6 +83,12 @@ class CustomerInput:
         }
 
 
+def _optional_reason(reason: str | None) -> str:
+    """A reason that may be left empty, under the same rules as a required one
+    (line breaks joined, control characters refused)."""
+    return clean_reason(reason) if (reason or "").strip() else ""
+
+
 def _get(customer_id: int) -> Customer:
     c = Customer.get_or_none(Customer.id == customer_id)
     if c is None:
@@ -112,6 +118,8 @@ def create_customer(actor: Actor, data: CustomerInput, opening: Decimal | None =
         require(actor, "debt.adjust")
         check_range(opening)
         reason = clean_reason(reason or "")
+    else:
+        reason = _optional_reason(reason)
     with write_transaction():
         if Customer.select().where(Customer.code == values["code"]).exists():
             raise ValidationError("customer.code_taken", field="code", code=values["code"])
@@ -135,7 +143,7 @@ def update_customer(actor: Actor, customer_id: int, expected_version: int, data:
     since ``expected_version``.  Records each changed field old -> new."""
     require(actor, "customer.edit")
     values = data.cleaned()
-    reason = (reason or "").strip()
+    reason = _optional_reason(reason)
     with write_transaction():
         c = _get(customer_id)
         if c.version != expected_version:
@@ -171,7 +179,10 @@ class SearchPage:
 
 
 def normalise_query(query: str) -> str:
-    return unicodedata.normalize("NFKC", query or "").strip()
+    """NFKC, trimmed, control characters dropped (no stored value holds one,
+    and PostgreSQL refuses a NUL in a query outright)."""
+    text = unicodedata.normalize("NFKC", query or "")
+    return "".join(ch for ch in text if not has_controls(ch)).strip()
 
 
 def _match(q: str) -> Expression:
