@@ -89,6 +89,7 @@ class _PgServer:
         if self.error is None:
             try:
                 conn = self._admin_connect()
+                _drop_abandoned(conn)
                 name = f"jxc_test_{os.getpid()}_{secrets.token_hex(4)}"
                 with conn.cursor() as cur:
                     cur.execute(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' TEMPLATE template0')
@@ -112,6 +113,27 @@ class _PgServer:
             conn.close()
         except Exception:  # pragma: no cover - best effort at session end
             pass
+
+
+def _drop_abandoned(conn) -> None:
+    """Drop test databases left by a session that was killed (its process is
+    gone and nobody is connected); a database still in use is left alone."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT datname FROM pg_database WHERE datname LIKE 'jxc\\_test\\_%'")
+        names = [r[0] for r in cur.fetchall()]
+        for name in names:
+            try:
+                pid = int(name.split("_")[2])
+                os.kill(pid, 0)
+                continue  # that session is still running
+            except ProcessLookupError:
+                pass
+            except (ValueError, IndexError, PermissionError):
+                continue
+            try:
+                cur.execute(f'DROP DATABASE IF EXISTS "{name}"')  # refused while anyone is connected
+            except Exception:
+                pass
 
 
 @pytest.fixture(scope="session")
