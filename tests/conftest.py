@@ -30,7 +30,8 @@
 
 ``frozen_clock``
     Freezes ``jxc_tui.clock.utcnow`` (used by every service and by the model
-    timestamp defaults) at 2024-01-02 03:04:05 UTC.  ``frozen_clock.now`` is
+    timestamp defaults; a module that imported ``utcnow`` by name is patched
+    too) at 2024-01-02 03:04:05 UTC (naive).  ``frozen_clock.now`` is
     the current value; ``frozen_clock.set(dt)`` and
     ``frozen_clock.advance(minutes=16)`` move it.
 
@@ -43,6 +44,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import secrets
+import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
@@ -304,7 +306,12 @@ FROZEN_AT = datetime(2024, 1, 2, 3, 4, 5)
 def frozen_clock(monkeypatch) -> FrozenClock:
     """Freeze ``clock.utcnow`` for services and model defaults (naive UTC)."""
     fake = FrozenClock(FROZEN_AT)
+    original = clock.utcnow
     monkeypatch.setattr(clock, "utcnow", fake)
+    # A module that did ``from ..clock import utcnow`` holds its own reference.
+    for name, module in list(sys.modules.items()):
+        if name.startswith("jxc_tui.") and getattr(module, "utcnow", None) is original:
+            monkeypatch.setattr(module, "utcnow", fake)
     return fake
 
 
