@@ -78,6 +78,12 @@ class ImportRefused(JxcError):
         super().__init__(key, **params)
         self.errors = list(errors)
 
+    def lines(self) -> list[str]:
+        """Each row problem as a sentence naming its line, in line order."""
+        from .i18n import t
+
+        return [t("import.row", line=line, message=message) for line, message in self.errors]
+
 
 class DatabaseBusy(JxcError):
     """Another terminal held the database too long; nothing was written."""

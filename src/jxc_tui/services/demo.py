@@ -30,15 +30,19 @@ from decimal import Decimal
 from importlib import resources
 from typing import Any
 
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 from peewee import fn
 
 from .. import clock
 from ..db import write_transaction
+from ..i18n import t
 from ..models import ADJUSTMENT, OPENING, RECEIPT, RETURN, SALE, Customer, LedgerEntry, User
-from ..money import MAX_AMOUNT, format_amount, from_fen
+from ..money import format_amount, from_fen
 from ..text import has_controls
 from . import audit
 from .auth import hash_password
+from .bulk import insert_rows
 from .pinyin import pinyin_keys
 from .policy import Actor
 
@@ -51,7 +55,6 @@ DEMO_USERS = (  # username, password, role -- for a demo database only
 )
 ORIGIN = "demo"
 BLOCK = 10_000  # customers per transaction: bounds memory and the size of one commit
-CHUNK = 500  # rows per INSERT
 MAX_NAME = 200  # Customer.name
 
 ProgressFn = Callable[[int, int], Any]
@@ -323,6 +326,17 @@ class DemoSummary:
     total_balance: Decimal  # sum of all balances afterwards
     reused: bool  # the database already had customers: nothing was written
     seconds: float
+    demo_users: bool = False  # the DEMO_USERS accounts exist (so the login hint applies)
+
+    def describe(self, url: str = "") -> str:
+        if self.reused:
+            return t("demo.reused", url=url, customers=f"{self.customers:,}")
+        return t("demo.created", url=url, customers=f"{self.customers_created:,}", entries=f"{self.entries:,}",
+                 events=f"{self.events:,}", seconds=f"{self.seconds:.1f}")
+
+    def login_hint(self) -> str:
+        """The demo accounts, when this database has them; "" otherwise."""
+        return t("demo.login_hint") if self.demo_users else ""
 
 
 def _role_actors() -> list[Actor]:
@@ -355,17 +369,27 @@ def _create_users(at: datetime) -> tuple[str, ...]:
     return tuple(name for name, _, _ in DEMO_USERS)
 
 
+def _has_demo_users() -> bool:
+    """Whether every DEMO_USERS account exists, active, with its demo role and password."""
+    users = {u.username: u for u in User.select().where(User.username.in_([n for n, _, _ in DEMO_USERS]))}
+    checker = PasswordHasher()
+    for name, password, role in DEMO_USERS:
+        user = users.get(name)
+        if user is None or not user.is_active or user.role != role:
+            return False
+        try:
+            checker.verify(user.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+    return True
+
+
 def _customer_count() -> int:
     return Customer.select().count()
 
 
 def _total_balance() -> Decimal:
     return from_fen(Customer.select(fn.COALESCE(fn.SUM(Customer.balance_fen), 0)).scalar() or 0)
-
-
-def _insert(model, fields: list, rows: list[tuple]) -> None:
-    for i in range(0, len(rows), CHUNK):
-        model.insert_many(rows[i:i + CHUNK], fields=fields).execute()
 
 
 _CUSTOMER_FIELDS = [Customer.code, Customer.name, Customer.contact, Customer.phone, Customer.address,
@@ -380,7 +404,7 @@ def _write_block(plans: list[_Plan], actors: list[Actor]) -> tuple[int, int]:
     """One transaction: the block's customers, then entries and events in time order."""
     keys = [pinyin_keys(p.name) for p in plans]  # pure CPU, before taking the lock
     # Time order across the block; per customer the entries keep their order (times increase).
-    items: list[tuple[datetime, int, int, int]] = []  # (at, plan index, entry index or -1, seq)
+    items: list[tuple[datetime, int, int, int]] = []  # (at, seq, plan index, entry index or -1)
     seq = 0
     for pi, p in enumerate(plans):
         items.append((p.created_at, seq, pi, -1))
@@ -392,7 +416,7 @@ def _write_block(plans: list[_Plan], actors: list[Actor]) -> tuple[int, int]:
     items.sort()
     with write_transaction():
         start_id = Customer.select(fn.MAX(Customer.id)).scalar() or 0
-        _insert(Customer, _CUSTOMER_FIELDS, [
+        insert_rows(Customer, _CUSTOMER_FIELDS, [
             (p.code, p.name, p.contact, p.phone, p.address, initials, full, p.balance_fen,
              1 + len(p.entries), p.created_at, p.entries[-1].at if p.entries else p.created_at)
             for p, (initials, full) in zip(plans, keys)])
@@ -408,7 +432,7 @@ def _write_block(plans: list[_Plan], actors: list[Actor]) -> tuple[int, int]:
             else:
                 ordered.append((pi, entries[ei]))
         start_entry = LedgerEntry.select(fn.MAX(LedgerEntry.id)).scalar() or 0
-        _insert(LedgerEntry, _ENTRY_FIELDS, [
+        insert_rows(LedgerEntry, _ENTRY_FIELDS, [
             (cids[pi], e.kind, e.amount_fen, e.before_fen, e.after_fen, e.reason, actors[e.actor].user_id,
              actors[e.actor].username, ORIGIN, e.at) for pi, e in ordered])
         entry_ids = [r.id for r in LedgerEntry.select(LedgerEntry.id).where(LedgerEntry.id > start_entry)
@@ -463,7 +487,7 @@ def seed_demo(names: Sequence[str] | None, customers: int, *, seed: int = 42,
         raise ValueError("customers must be >= 0")
     if _customer_count():
         return DemoSummary((), _customer_count(), 0, 0, 0, _total_balance(), True,
-                           time.perf_counter() - started)
+                           time.perf_counter() - started, _has_demo_users())
     pool = [n for n in (unicodedata.normalize("NFC", s).strip() for s in
                         (sample_names() if names is None else names)) if _usable(n)]
     if customers and not pool:
@@ -486,9 +510,8 @@ def seed_demo(names: Sequence[str] | None, customers: int, *, seed: int = 42,
         if progress:
             progress(start + len(plans), customers)
     total = _total_balance()
-    assert abs(total) <= MAX_AMOUNT * max(1, customers)
     return DemoSummary(users, _customer_count(), customers, entries, events + len(users), total, False,
-                       time.perf_counter() - started)
+                       time.perf_counter() - started, _has_demo_users())
 
 
 __all__ = ["DEMO_USERS", "DemoSummary", "parse_names", "read_names", "sample_names", "seed_demo"]

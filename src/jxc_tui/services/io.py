@@ -32,11 +32,12 @@ from ..i18n import t
 from ..models import OPENING, Customer, LedgerEntry
 from ..money import check_range, format_amount, from_fen, parse_amount, to_fen
 from . import audit
+from .bulk import insert_rows
 from .customers import CustomerInput
 from .pinyin import pinyin_keys
 from .policy import Actor, require
 
-CHUNK = 500  # rows per INSERT; well under SQLite's and PostgreSQL's parameter limits
+CHUNK = 500  # rows per statement and per code lookup
 MAX_FILE_BYTES = 200 * 1024 * 1024
 
 FIELDS = ("code", "name", "contact", "phone", "address", "opening")
@@ -96,6 +97,11 @@ class ImportReport:
     dry_run: bool
     event_id: int | None = None  # the ``import.customers`` event; None for a dry run
     ignored_columns: tuple[str, ...] = ()
+
+    def summary(self) -> str:
+        """One sentence for the user, in their language."""
+        return t("import.summary_dry" if self.dry_run else "import.summary", file=self.file_name,
+                 count=self.count, opening_count=self.opening_count, total=format_amount(self.total_opening))
 
 
 # --- reading -------------------------------------------------------------------
@@ -305,26 +311,23 @@ def import_customers(actor: Actor, path: str | os.PathLike[str], *, dry_run: boo
 
 def _insert_chunk(actor: Actor, chunk: list[_Good], keys: list[tuple[str, str]], now, source: str,
                   reason: str) -> None:
-    Customer.insert_many(
-        [(g.values["code"], g.values["name"], g.values["contact"], g.values["phone"], g.values["address"],
-          initials, full, g.opening_fen, 1, now, now)
-         for g, (initials, full) in zip(chunk, keys)],
-        fields=[Customer.code, Customer.name, Customer.contact, Customer.phone, Customer.address,
-                Customer.pinyin_initials, Customer.pinyin_full, Customer.balance_fen, Customer.version,
-                Customer.created_at, Customer.updated_at],
-    ).execute()
+    insert_rows(Customer, [Customer.code, Customer.name, Customer.contact, Customer.phone, Customer.address,
+                           Customer.pinyin_initials, Customer.pinyin_full, Customer.balance_fen,
+                           Customer.version, Customer.created_at, Customer.updated_at],
+                [(g.values["code"], g.values["name"], g.values["contact"], g.values["phone"],
+                  g.values["address"], initials, full, g.opening_fen, 1, now, now)
+                 for g, (initials, full) in zip(chunk, keys)])
     codes = [g.values["code"] for g in chunk]
     ids = {r.code: r.id for r in Customer.select(Customer.id, Customer.code).where(Customer.code.in_(codes))}
     with_opening = [g for g in chunk if g.opening_fen]
     entry_ids: dict[int, int] = {}
     if with_opening:
-        LedgerEntry.insert_many(
-            [(ids[g.values["code"]], OPENING, g.opening_fen, 0, g.opening_fen, reason, actor.user_id,
-              actor.username, source, now) for g in with_opening],
-            fields=[LedgerEntry.customer, LedgerEntry.kind, LedgerEntry.amount_fen,
-                    LedgerEntry.balance_before_fen, LedgerEntry.balance_after_fen, LedgerEntry.reason,
-                    LedgerEntry.actor, LedgerEntry.actor_name, LedgerEntry.source, LedgerEntry.created_at],
-        ).execute()
+        insert_rows(LedgerEntry, [LedgerEntry.customer, LedgerEntry.kind, LedgerEntry.amount_fen,
+                                  LedgerEntry.balance_before_fen, LedgerEntry.balance_after_fen,
+                                  LedgerEntry.reason, LedgerEntry.actor, LedgerEntry.actor_name,
+                                  LedgerEntry.source, LedgerEntry.created_at],
+                    [(ids[g.values["code"]], OPENING, g.opening_fen, 0, g.opening_fen, reason, actor.user_id,
+                      actor.username, source, now) for g in with_opening])
         cids = [ids[g.values["code"]] for g in with_opening]
         entry_ids = {r.customer_id: r.id for r in LedgerEntry.select(LedgerEntry.id, LedgerEntry.customer)
                      .where(LedgerEntry.customer.in_(cids) & (LedgerEntry.kind == OPENING))}
