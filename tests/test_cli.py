@@ -131,3 +131,31 @@ def test_unreachable_database_is_a_clear_message(cli, capsys, monkeypatch, tmp_p
     assert cli("init", "--password-stdin", stdin=f"{ADMIN_PW}\n") == 1
     err = capsys.readouterr().err
     assert "cannot open the database" in err or "无法" in err, err
+
+
+def test_demo_refuses_a_real_database(cli, capsys):
+    cli("init", "--admin", "boss", "--password-stdin", stdin=f"{ADMIN_PW}\n")
+    assert cli("demo", "--customers", "5", "--no-open", "--db", f"sqlite:///{cli.db_path}") == 1
+    assert "不会写入演示数据" in capsys.readouterr().err
+
+
+def test_demo_creates_then_reuses_and_verifies(cli, tmp_path, capsys):
+    demo_db = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
+    assert cli("demo", "--customers", "40", "--no-open", "--db", demo_db) == 0
+    out = capsys.readouterr().out
+    assert "新建 40 个客户" in out
+    assert cli("demo", "--customers", "40", "--no-open", "--db", demo_db) == 0
+    assert "已有 40 个客户" in capsys.readouterr().out
+    assert cli("--db", demo_db, "audit", "verify", user="admin", password="admin123") == 0
+
+
+def test_import_names_every_bad_line_once(cli, tmp_path, capsys):
+    cli("init", "--password-stdin", stdin=f"{ADMIN_PW}\n")
+    f = tmp_path / "c.csv"
+    f.write_text("客户编码,客户名称,期初欠款\r\nA1,甲,100\r\nA2,,5\r\nA3,丙,1e5\r\n", encoding="gbk")
+    assert cli("import", "customers", str(f), user="admin", password=ADMIN_PW) == 1
+    err = capsys.readouterr().err
+    assert err.count("第 3 行") == 1 and err.count("第 4 行") == 1
+    assert cli("import", "customers", str(f), "--dry-run", user="admin", password=ADMIN_PW) == 1
+    f.write_text("客户编码,客户名称,期初欠款\r\nA1,甲,100\r\n", encoding="gbk")
+    assert cli("import", "customers", str(f), user="admin", password=ADMIN_PW) == 0

@@ -8,6 +8,8 @@ from collections import Counter
 from datetime import datetime
 
 import pytest
+
+from jxc_tui.errors import ValidationError
 from peewee import fn
 
 from jxc_tui.models import OPENING, AuditEvent, Customer, LedgerEntry, User
@@ -128,10 +130,19 @@ def test_second_call_reuses(db):
     assert AuditEvent.select().count() == events
 
 
-def test_existing_users_are_kept_and_act(db, actors):
+def test_a_database_with_real_users_is_refused(db, actors):
+    # Invented history must never be signed by real people in a real database.
+    actors.make("clerk", "zhangsan")
+    with pytest.raises(ValidationError) as refused:
+        demo.seed_demo(NAMES, 30)
+    assert refused.value.key == "demo.not_demo"
+    assert User.select().count() == 5 and LedgerEntry.select().count() == 0
+
+
+def test_existing_demo_named_users_are_kept_and_act(db, actors):
     summary = demo.seed_demo(NAMES, 30)
     assert summary.users_created == ()
-    assert User.select().count() == 4  # the fixture's users, no demo ones added
+    assert User.select().count() == 4  # the fixture's users (named like the demo ones)
     names = {n for (n,) in LedgerEntry.select(LedgerEntry.actor_name).distinct().tuples()}
     assert names <= {"admin", "finance", "clerk"}
     assert audit.verify().ok

@@ -25,13 +25,29 @@ class CliError(Exception):
     """A message for the person at the terminal; exit status 1."""
 
 
+def _global_options(p: argparse.ArgumentParser, default: object = None) -> None:
+    p.add_argument("--config", type=Path, default=default,
+                   help="config file (default: $JXC_CONFIG or the user config dir)")
+    p.add_argument("--db", default=default,
+                   help="database URL: sqlite:///PATH or postgresql://... (default: $JXC_DB or config)")
+    p.add_argument("--lang", choices=("zh", "en"), default=default,
+                   help="interface language (default from config: zh)")
+
+
+class _Parser(argparse.ArgumentParser):
+    """Every subcommand also takes the global options (``jxc demo --db URL``)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        if kwargs.get("prog", "").count(" ") >= 1:  # a subcommand's parser
+            _global_options(self, argparse.SUPPRESS)
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="jxc", description="jxc-tui: customer receivables (客户欠款) back office")
     p.add_argument("--version", action="version", version=f"jxc-tui {__version__}")
-    p.add_argument("--config", type=Path, help="config file (default: $JXC_CONFIG or the user config dir)")
-    p.add_argument("--db", help="database URL: sqlite:///PATH or postgresql://... (default: $JXC_DB or config)")
-    p.add_argument("--lang", choices=("zh", "en"), help="interface language (default from config: zh)")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    _global_options(p)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def acting(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--user", default=os.environ.get("JXC_USER"),
@@ -171,7 +187,7 @@ def cmd_import(args: argparse.Namespace, cfg: Config) -> int:
     try:
         report = io.import_customers(actor, args.file, dry_run=args.dry_run)
     except ImportRefused as refused:
-        print(refused.message(), file=sys.stderr)
+        print(t(refused.key, **dict(refused.params, first="")).strip(), file=sys.stderr)
         for line in refused.lines():
             print(f"  {line}", file=sys.stderr)
         return EXIT_FAIL

@@ -84,6 +84,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "import.summary_dry": "试运行：{file} 可导入 {count} 个客户（{opening_count} 个有期初欠款，合计 {total}），未写入任何内容",
         "demo.created": "演示数据库 {url}：新建 {customers} 个客户、{entries} 条往来、{events} 条日志，用时 {seconds} 秒",
         "demo.reused": "演示数据库 {url} 已有 {customers} 个客户，直接使用",
+        "demo.not_demo": "这个数据库已有非演示用户，不会写入演示数据。请用 --db 指定一个新的数据库文件",
         "demo.login_hint": "演示账号：admin/admin123 · finance/finance123 · clerk/clerk123 · viewer/viewer123",
         # UI labels
         "app.title": "进销存 · 客户欠款",
@@ -255,6 +256,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "import.summary_dry": "Dry run: {file} would import {count} customers ({opening_count} with an opening debt, {total} in all); nothing was written",
         "demo.created": "Demo database {url}: {customers} customers, {entries} ledger entries, {events} log events created in {seconds} s",
         "demo.reused": "Demo database {url} already has {customers} customers; using it as it is",
+        "demo.not_demo": "This database has users that are not the demo accounts; no demo data was written. Give --db a new database file",
         "demo.login_hint": "Demo users: admin/admin123 · finance/finance123 · clerk/clerk123 · viewer/viewer123",
         "app.title": "JXC · Receivables",
         "login.title": "Log in",

@@ -20,6 +20,7 @@ from peewee import JOIN, fn
 from .. import clock
 from ..errors import NotFound, PermissionDenied
 from ..models import AuditEvent, Customer, LedgerEntry, User
+from .bulk import insert_rows
 from .policy import Actor, require
 
 GENESIS = "0" * 64
@@ -99,38 +100,28 @@ def record(actor: Actor | None, action: str, **kwargs: Any) -> int:
     return record_many([event_fields(actor, action, **kwargs)])[-1]
 
 
+_COLUMNS = ("created_at", "actor_id", "actor_name", "action", "entity", "entity_id", "customer_id",
+            "before", "after", "reason", "origin", "prev_hash", "hash")
+
+
 def record_many(events: Iterable[dict[str, Any]]) -> list[int]:
-    """Append prepared events (from :func:`event_fields`) in order, chained."""
+    """Append prepared events (from :func:`event_fields`) in order, chained.
+
+    Caller holds ``write_transaction``; writers are serialised, so the ids
+    handed out here are consecutive."""
     prev = _head_hash()
-    ids: list[int] = []
-    batch: list[dict[str, Any]] = []
-
-    def flush() -> None:
-        if not batch:
-            return
-        if len(batch) == 1:
-            ids.append(AuditEvent.insert(**_columns(batch[0])).execute())
-        else:
-            AuditEvent.insert_many([_columns(e) for e in batch]).execute()
-            last = AuditEvent.select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(1).scalar()
-            ids.extend(range(last - len(batch) + 1, last + 1))
-        batch.clear()
-
+    rows: list[tuple[Any, ...]] = []
     for event in events:
         event = dict(event, prev_hash=prev)
         event["hash"] = prev = event_hash(event)
-        batch.append(event)
-        if len(batch) >= 500:
-            flush()
-    flush()
-    return ids
-
-
-def _columns(event: dict[str, Any]) -> dict[str, Any]:
-    cols = dict(event)
-    cols["actor"] = cols.pop("actor_id")
-    cols["customer"] = cols.pop("customer_id")
-    return cols
+        rows.append(tuple(event[c] for c in _COLUMNS))
+    if not rows:
+        return []
+    fields = [getattr(AuditEvent, c.removesuffix("_id") if c in ("actor_id", "customer_id") else c)
+              for c in _COLUMNS]
+    insert_rows(AuditEvent, fields, rows)
+    last = AuditEvent.select(fn.MAX(AuditEvent.id)).scalar()
+    return list(range(last - len(rows) + 1, last + 1))
 
 
 # --- reading -----------------------------------------------------------------
@@ -242,14 +233,22 @@ class VerifyReport:
         return not self.problems
 
 
-def _iter_events() -> Iterator[AuditEvent]:
+def _iter_events() -> Iterator[tuple[Any, ...]]:
+    """``(id, hash, *fields in _HASHED order)`` in id order, a batch at a time."""
+    cols = [AuditEvent.id, AuditEvent.hash] + [
+        getattr(AuditEvent, c.removesuffix("_id") if c in ("actor_id", "customer_id") else c) for c in _HASHED]
     last = 0
     while True:
-        rows = list(AuditEvent.select().where(AuditEvent.id > last).order_by(AuditEvent.id).limit(_BATCH))
+        rows = list(AuditEvent.select(*cols).where(AuditEvent.id > last).order_by(AuditEvent.id)
+                    .limit(_BATCH).tuples())
         if not rows:
             return
         yield from rows
-        last = rows[-1].id
+        last = rows[-1][0]
+
+
+_HASHED = ("created_at", "actor_id", "actor_name", "action", "entity", "entity_id", "customer_id",
+           "before", "after", "reason", "origin", "prev_hash")
 
 
 def verify(actor: Actor | None = None) -> VerifyReport:
@@ -266,19 +265,14 @@ def verify(actor: Actor | None = None) -> VerifyReport:
     prev = GENESIS
     for row in _iter_events():
         report.events += 1
-        fields = {
-            "created_at": row.created_at, "actor_id": row.actor_id, "actor_name": row.actor_name,
-            "action": row.action, "entity": row.entity, "entity_id": row.entity_id,
-            "customer_id": row.customer_id, "before": row.before, "after": row.after,
-            "reason": row.reason, "origin": row.origin, "prev_hash": row.prev_hash,
-        }
-        if row.prev_hash != prev:
-            report.problems.append(f"audit_event #{row.id}: chain broken (an event before it was removed, inserted or altered)")
+        event_id, stored_hash, fields = row[0], row[1], dict(zip(_HASHED, row[2:]))
+        if fields["prev_hash"] != prev:
+            report.problems.append(f"audit_event #{event_id}: chain broken (an event before it was removed, inserted or altered)")
             break
-        if event_hash(fields) != row.hash:
-            report.problems.append(f"audit_event #{row.id}: contents altered (hash mismatch)")
+        if event_hash(fields) != stored_hash:
+            report.problems.append(f"audit_event #{event_id}: contents altered (hash mismatch)")
             break
-        prev = row.hash
+        prev = stored_hash
     report.head = prev
 
     sums = (LedgerEntry.select(LedgerEntry.customer, fn.SUM(LedgerEntry.amount_fen).alias("total"),

@@ -163,6 +163,7 @@ def list_users(actor: Actor) -> list[UserView]:
 
 def set_password(actor: Actor, username: str, new_password: str) -> None:
     """Change a password: your own, or anyone's with ``user.manage``.  Clears a lock."""
+    username = _clean_username(username)
     if username != actor.username:
         require(actor, "user.manage")
     _check_password_rules(new_password)

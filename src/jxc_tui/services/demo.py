@@ -35,6 +35,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from peewee import fn
 
 from .. import clock
+from ..errors import ValidationError
 from ..db import write_transaction
 from ..i18n import t
 from ..models import ADJUSTMENT, OPENING, RECEIPT, RETURN, SALE, Customer, LedgerEntry, User
@@ -485,6 +486,10 @@ def seed_demo(names: Sequence[str] | None, customers: int, *, seed: int = 42,
     started = time.perf_counter()
     if customers < 0:
         raise ValueError("customers must be >= 0")
+    demo_names = [n for n, _, _ in DEMO_USERS]
+    if User.select().where(User.username.not_in(demo_names)).exists():
+        # Never fill a real database with invented history signed by real people.
+        raise ValidationError("demo.not_demo")
     if _customer_count():
         return DemoSummary((), _customer_count(), 0, 0, 0, _total_balance(), True,
                            time.perf_counter() - started, _has_demo_users())

@@ -35,11 +35,10 @@ def customer_history(actor: Actor, customer_id: int, *, limit: int = 500) -> lis
         rows.append((e.created_at, 1, HistoryRow(
             e.created_at, e.actor_name, e.kind, "" if first else format_amount(e.balance_before),
             format_amount(e.balance_after), format_amount(e.amount, signed=True), e.reason, e.source, True)))
-    opened_with_entry = any(r[2].what == "opening" and not r[2].old for r in rows)
     for ev in audit.customer_events(customer_id, DETAIL_ACTIONS, limit):
         if ev.action == "customer.create":
-            # Created with an opening debt: that entry is the first row already.
-            if not opened_with_entry:
+            # Created with an opening debt: that ledger entry is the first row.
+            if "opening" not in ev.after:
                 rows.append((ev.created_at, 0, HistoryRow(ev.created_at, ev.actor_name, "created", "",
                                                           str(ev.after.get("name", "")), "", ev.reason,
                                                           ev.origin, False)))
