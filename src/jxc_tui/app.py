@@ -94,6 +94,13 @@ class JxcApp(App[None]):
         self.notify(t("error.unexpected", path=self.config.log_file), severity="error",
                     markup=False, timeout=12)
 
+    def report(self, error: BaseException) -> None:
+        """Show any error from a worker: the user's in their language, anything else logged."""
+        if isinstance(error, JxcError):
+            self.show_error(error)
+        else:
+            self.report_unexpected(error)
+
     def attempt(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[bool, T | None]:
         """Call a service; show its error (user-caused or not) and return ``(ok, result)``."""
         try:

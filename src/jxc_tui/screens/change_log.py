@@ -118,12 +118,7 @@ class ChangeLogScreen(Screen[None]):
 
     def _failed(self, error: Exception) -> None:
         self._loading = False
-        from ..errors import JxcError
-
-        if isinstance(error, JxcError):
-            self.app.show_error(error)
-        else:
-            self.app.report_unexpected(error)
+        self.app.report(error)
 
     def _show(self, rows: list[EventView], first: bool, generation: int) -> None:
         if generation != self._generation:

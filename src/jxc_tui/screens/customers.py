@@ -125,12 +125,7 @@ class CustomersScreen(Screen[None]):
 
     def _fetch_failed(self, error: Exception) -> None:
         self._loading = False
-        from ..errors import JxcError
-
-        if isinstance(error, JxcError):
-            self.app.show_error(error)
-        else:
-            self.app.report_unexpected(error)
+        self.app.report(error)
 
     def _show_page(self, page: SearchPage, generation: int) -> None:
         if generation != self._generation:
