@@ -45,3 +45,21 @@ def test_sqlite_writes_begin_immediate_with_wal(sqlite_db):
     assert sqlite_db.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert sqlite_db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
     assert sqlite_db.execute_sql("PRAGMA busy_timeout").fetchone()[0] >= 1000
+
+
+def test_a_version_1_database_gains_the_search_column(db, actors):
+    """Schema v1 had no search_key: opening it adds the column and fills it."""
+    from jxc_tui.db import SCHEMA_VERSION, open_database
+    from jxc_tui.models import SchemaVersion
+    from jxc_tui.services import customers as customer_service
+    from jxc_tui.services.customers import CustomerInput
+
+    customer_service.create_customer(actors.clerk, CustomerInput(code="V1", name="北京华夏", phone="138-0013-8000"))
+    db.execute_sql("ALTER TABLE customer DROP COLUMN search_key")
+    SchemaVersion.update(version=1).execute()
+    db.close()
+    reopened = open_database(db.jxc_url)
+    assert "search_key" in {c.name for c in reopened.get_columns("customer")}
+    assert SchemaVersion.get().version == SCHEMA_VERSION
+    for query in ("bjhx", "13800138", "v1", "华夏"):
+        assert [c.code for c in customer_service.search_customers(actors.clerk, query).rows] == ["V1"], query

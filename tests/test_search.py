@@ -12,7 +12,7 @@ from jxc_tui.models import Customer
 from jxc_tui.money import format_amount
 from jxc_tui.services import customers
 from jxc_tui.services.customers import SORTS, CustomerInput
-from jxc_tui.services.pinyin import pinyin_keys
+from jxc_tui.services.pinyin import pinyin_keys, search_key
 
 D = Decimal
 
@@ -22,7 +22,7 @@ NAMES = ["北京华夏商贸有限公司", "上海光明食品店", "广州顺�
 
 
 _COLUMNS = ("code", "name", "contact", "phone", "address", "pinyin_initials", "pinyin_full",
-            "balance_fen", "version", "created_at", "updated_at")
+            "search_key", "balance_fen", "version", "created_at", "updated_at")
 
 
 def bulk_insert(db, rows: list[dict]) -> None:
@@ -35,8 +35,9 @@ def bulk_insert(db, rows: list[dict]) -> None:
         name = row["name"]
         if name not in keys:
             keys[name] = pinyin_keys(name)
-        values.append((row["code"], name, "", row.get("phone", ""), "", *keys[name],
-                       row["balance_fen"], 1, stamp, stamp))
+        phone = row.get("phone", "")
+        values.append((row["code"], name, "", phone, "", *keys[name],
+                       search_key(row["code"], name, phone, *keys[name]), row["balance_fen"], 1, stamp, stamp))
     sql = f"INSERT INTO customer ({', '.join(_COLUMNS)}) VALUES "
     with db.atomic():
         cursor = db.cursor()

@@ -22,7 +22,7 @@ from .config import ConfigError
 from .errors import DatabaseBusy
 from .models import ALL_MODELS, SchemaVersion, database
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _PG_WRITE_LOCK = 0x6A7863  # "jxc"
 BUSY_TIMEOUT_MS = 10_000
 
@@ -119,8 +119,24 @@ def migrate() -> int:
             raise DatabaseUrlError(
                 f"database schema version {row.version} is newer than this program ({SCHEMA_VERSION})"
             )
-        # Future migrations: `if row.version < 2: ...; row.version = 2`.
-        return row.version
+        if row.version < 2:
+            _add_search_key(db)
+        SchemaVersion.update(version=SCHEMA_VERSION).execute()
+        return SCHEMA_VERSION
+
+
+def _add_search_key(db: peewee.Database) -> None:
+    """v2: one lower-case search column per customer, filled from the stored fields."""
+    from .models import Customer
+    from .services.pinyin import search_key
+
+    if "search_key" not in {c.name for c in db.get_columns("customer")}:
+        db.execute_sql("ALTER TABLE customer ADD COLUMN search_key TEXT NOT NULL DEFAULT ''")
+    rows = list(Customer.select(Customer.id, Customer.code, Customer.name, Customer.phone,
+                                Customer.pinyin_initials, Customer.pinyin_full).tuples())
+    for cid, code, name, phone, initials, full in rows:
+        Customer.update(search_key=search_key(code, name, phone, initials, full)).where(
+            Customer.id == cid).execute()
 
 
 def _is_busy(exc: Exception) -> bool:

@@ -72,6 +72,9 @@ class Customer(BaseModel):
     address = CharField(max_length=300, default="")
     pinyin_initials = TextField(default="")  # every reading, space separated
     pinyin_full = TextField(default="")
+    # code, name, phone digits and both pinyin keys, lower case, in one column:
+    # a search is one LIKE over one column (see services.pinyin.search_fields).
+    search_key = TextField(default="")
     balance_fen = BigIntegerField(default=0, index=True)  # == sum of ledger entries
     version = IntegerField(default=1)
     created_at = DateTimeField(default=utcnow)

@@ -181,11 +181,13 @@ async def test_c10_two_line_reason_keeps_both_lines(ui):
 def many(ui):
     """C00000-C19999 with debt i x 1.50, plus C99999 at -200.00 (inserted in bulk)."""
     from jxc_tui.models import Customer, database
+    from jxc_tui.services.pinyin import search_key
 
+    rows = [(f"C{i:05d}", f"客户{i}", i * 150) for i in range(20000)] + [("C99999", "预收客户", -20000)]
     with database.atomic():
         Customer.insert_many(
-            [{"code": f"C{i:05d}", "name": f"客户{i}", "balance_fen": i * 150} for i in range(20000)]
-            + [{"code": "C99999", "name": "预收客户", "balance_fen": -20000}]
+            [{"code": code, "name": name, "balance_fen": fen,
+              "search_key": search_key(code, name, "", "kh", "kehu")} for code, name, fen in rows]
         ).execute()
     return ui
 

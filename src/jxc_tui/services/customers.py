@@ -25,7 +25,7 @@ from ..models import OPENING, Customer
 from ..money import check_range, format_amount, from_fen, to_fen
 from ..text import clean_field, clean_reason, has_controls
 from . import audit, ledger
-from .pinyin import pinyin_keys
+from .pinyin import phone_digits, search_fields
 from .policy import Actor, require
 
 DETAIL_FIELDS = ("code", "name", "contact", "phone", "address")
@@ -123,9 +123,9 @@ def create_customer(actor: Actor, data: CustomerInput, opening: Decimal | None =
     with write_transaction():
         if Customer.select().where(Customer.code == values["code"]).exists():
             raise ValidationError("customer.code_taken", field="code", code=values["code"])
-        initials, full = pinyin_keys(values["name"])
+        initials, full, key = search_fields(values["code"], values["name"], values["phone"])
         now = clock.utcnow()
-        c = Customer.create(**values, pinyin_initials=initials, pinyin_full=full,
+        c = Customer.create(**values, pinyin_initials=initials, pinyin_full=full, search_key=key,
                             created_at=now, updated_at=now)
         after = dict(values)
         if opening is not None and opening != 0:
@@ -156,8 +156,9 @@ def update_customer(actor: Actor, customer_id: int, expected_version: int, data:
                 (Customer.code == after["code"]) & (Customer.id != c.id)).exists():
             raise ValidationError("customer.code_taken", field="code", code=after["code"])
         updates: dict[Any, Any] = {getattr(Customer, k): v for k, v in after.items()}
-        if "name" in after:
-            updates[Customer.pinyin_initials], updates[Customer.pinyin_full] = pinyin_keys(after["name"])
+        if after.keys() & {"code", "name", "phone"}:
+            (updates[Customer.pinyin_initials], updates[Customer.pinyin_full],
+             updates[Customer.search_key]) = search_fields(values["code"], values["name"], values["phone"])
         updates[Customer.version] = Customer.version + 1
         updates[Customer.updated_at] = clock.utcnow()
         Customer.update(updates).where(Customer.id == c.id).execute()
@@ -186,24 +187,16 @@ def normalise_query(query: str) -> str:
 
 
 def _match(q: str) -> Expression:
-    cond = Customer.code.contains(q) | Customer.name.contains(q)
-    compact = q.replace(" ", "").lower()
-    if compact and compact.isascii() and compact.isalnum():
-        if any(ch.isalpha() for ch in compact):
-            cond |= Customer.pinyin_initials.contains(compact) | Customer.pinyin_full.contains(compact)
-    digits = re.sub(r"[ \-()+]", "", q)
-    if len(digits) >= 3 and digits.isdigit():
-        cond |= _phone_digits().contains(digits)
+    """Code, name, phone digits, pinyin initials or full pinyin contain ``q``."""
+    needle = q.lower()
+    cond = Customer.search_key.contains(needle)
+    compact = needle.replace(" ", "")
+    if compact != needle and compact:
+        cond |= Customer.search_key.contains(compact)  # "bj hx" as typed with a space
+    digits = phone_digits(q)
+    if len(digits) >= 3 and re.fullmatch(r"[0-9 \-()+]+", q) and digits != needle:
+        cond |= Customer.search_key.contains(digits)  # "138-0013" finds 13800138000
     return cond
-
-
-def _phone_digits() -> Expression:
-    """The stored phone without the separators people type, so ``13800138000``
-    finds ``138-0013-8000`` and ``65521234`` finds ``(010) 6552 1234``."""
-    expr = Customer.phone
-    for sep in (" ", "-", "(", ")", "+"):
-        expr = fn.REPLACE(expr, sep, "")
-    return expr
 
 
 def _order(sort: str) -> tuple[list[Any], list[Any]]:

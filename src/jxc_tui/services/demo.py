@@ -44,7 +44,7 @@ from ..text import has_controls
 from . import audit
 from .auth import hash_password
 from .bulk import insert_rows
-from .pinyin import pinyin_keys
+from .pinyin import search_fields
 from .policy import Actor
 
 SAMPLE_RESOURCE = ("data", "demo", "company-names-sample.txt")
@@ -394,7 +394,8 @@ def _total_balance() -> Decimal:
 
 
 _CUSTOMER_FIELDS = [Customer.code, Customer.name, Customer.contact, Customer.phone, Customer.address,
-                    Customer.pinyin_initials, Customer.pinyin_full, Customer.balance_fen, Customer.version,
+                    Customer.pinyin_initials, Customer.pinyin_full, Customer.search_key, Customer.balance_fen,
+                    Customer.version,
                     Customer.created_at, Customer.updated_at]
 _ENTRY_FIELDS = [LedgerEntry.customer, LedgerEntry.kind, LedgerEntry.amount_fen, LedgerEntry.balance_before_fen,
                  LedgerEntry.balance_after_fen, LedgerEntry.reason, LedgerEntry.actor, LedgerEntry.actor_name,
@@ -403,7 +404,7 @@ _ENTRY_FIELDS = [LedgerEntry.customer, LedgerEntry.kind, LedgerEntry.amount_fen,
 
 def _write_block(plans: list[_Plan], actors: list[Actor]) -> tuple[int, int]:
     """One transaction: the block's customers, then entries and events in time order."""
-    keys = [pinyin_keys(p.name) for p in plans]  # pure CPU, before taking the lock
+    keys = [search_fields(p.code, p.name, p.phone) for p in plans]  # pure CPU, before taking the lock
     # Time order across the block; per customer the entries keep their order (times increase).
     items: list[tuple[datetime, int, int, int]] = []  # (at, seq, plan index, entry index or -1)
     seq = 0
@@ -418,9 +419,9 @@ def _write_block(plans: list[_Plan], actors: list[Actor]) -> tuple[int, int]:
     with write_transaction():
         start_id = Customer.select(fn.MAX(Customer.id)).scalar() or 0
         insert_rows(Customer, _CUSTOMER_FIELDS, [
-            (p.code, p.name, p.contact, p.phone, p.address, initials, full, p.balance_fen,
+            (p.code, p.name, p.contact, p.phone, p.address, *index, p.balance_fen,
              1 + len(p.entries), p.created_at, p.entries[-1].at if p.entries else p.created_at)
-            for p, (initials, full) in zip(plans, keys)])
+            for p, index in zip(plans, keys)])
         ids = {r.code: r.id for r in Customer.select(Customer.id, Customer.code).where(Customer.id > start_id)}
         cids = [ids[p.code] for p in plans]
 

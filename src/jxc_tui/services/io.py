@@ -34,7 +34,7 @@ from ..money import check_range, format_amount, from_fen, parse_amount, to_fen
 from . import audit
 from .bulk import insert_rows
 from .customers import CustomerInput
-from .pinyin import pinyin_keys
+from .pinyin import search_fields
 from .policy import Actor, require
 
 CHUNK = 500  # rows per statement and per code lookup
@@ -291,7 +291,7 @@ def import_customers(actor: Actor, path: str | os.PathLike[str], *, dry_run: boo
         return ImportReport(dry_run=True, **report)
 
     # Pinyin keys are pure CPU: compute them before taking the write lock.
-    keys = [pinyin_keys(g.values["name"]) for g in good]
+    keys = [search_fields(g.values["code"], g.values["name"], g.values["phone"]) for g in good]
     source = f"import:{parsed.file_name}"[:300]
     reason = t("import.reason", file=parsed.file_name)[:500]
     with write_transaction():
@@ -312,11 +312,11 @@ def import_customers(actor: Actor, path: str | os.PathLike[str], *, dry_run: boo
 def _insert_chunk(actor: Actor, chunk: list[_Good], keys: list[tuple[str, str]], now, source: str,
                   reason: str) -> None:
     insert_rows(Customer, [Customer.code, Customer.name, Customer.contact, Customer.phone, Customer.address,
-                           Customer.pinyin_initials, Customer.pinyin_full, Customer.balance_fen,
-                           Customer.version, Customer.created_at, Customer.updated_at],
+                           Customer.pinyin_initials, Customer.pinyin_full, Customer.search_key,
+                           Customer.balance_fen, Customer.version, Customer.created_at, Customer.updated_at],
                 [(g.values["code"], g.values["name"], g.values["contact"], g.values["phone"],
-                  g.values["address"], initials, full, g.opening_fen, 1, now, now)
-                 for g, (initials, full) in zip(chunk, keys)])
+                  g.values["address"], *index, g.opening_fen, 1, now, now)
+                 for g, index in zip(chunk, keys)])
     codes = [g.values["code"] for g in chunk]
     ids = {r.code: r.id for r in Customer.select(Customer.id, Customer.code).where(Customer.code.in_(codes))}
     with_opening = [g for g in chunk if g.opening_fen]

@@ -74,3 +74,20 @@ def pinyin_keys(name: str) -> tuple[str, str]:
         return " ".join(dict.fromkeys(variants))
 
     return combine(initial), combine(lambda s: s)
+
+
+FIELD_SEPARATOR = "\x1f"  # never in a query: control characters are dropped from searches
+
+
+def phone_digits(phone: str) -> str:
+    return "".join(ch for ch in phone if ch.isdigit())
+
+
+def search_key(code: str, name: str, phone: str, initials: str, full: str) -> str:
+    return FIELD_SEPARATOR.join((code.lower(), name.lower(), phone_digits(phone), initials, full))
+
+
+def search_fields(code: str, name: str, phone: str) -> tuple[str, str, str]:
+    """``(pinyin_initials, pinyin_full, search_key)`` stored with a customer."""
+    initials, full = pinyin_keys(name)
+    return initials, full, search_key(code, name, phone, initials, full)
