@@ -136,6 +136,7 @@ async def test_stale_edit_is_refused_with_the_current_balance(ui):
         assert app.screen is dialog
         assert "当前欠款为 500.00" in text_of(dialog, "#dlg-error")
         assert "500.00" in text_of(dialog, "#dlg-current")
+        assert text_of(dialog, "#dlg-preview") == "变动：+300.00"  # against the figure now in force
         entries = ledger.customer_entries(ui.actors.admin, ui.ids["C001"])
         assert [e.reason for e in entries] == ["另一终端", "期初"]
 
@@ -254,3 +255,20 @@ async def test_unexpected_error_is_logged_not_shown_as_traceback(ui, monkeypatch
         assert messages(app) == [f"发生意外错误，未保存任何内容。详情已写入日志：{ui.log_file}"]
     log = ui.log_file.read_text(encoding="utf-8")
     assert "RuntimeError: disk on fire" in log and "Traceback" in log
+
+
+async def test_list_shows_changes_made_in_the_detail_screen(ui):
+    app = ui.app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.logged_in(ui.actors.clerk)
+        await search(pilot, "C001")
+        await pilot.press("down", "enter", "e", *"2000", "enter", *"对账", "enter")
+        assert isinstance(app.screen, CustomerDetailScreen)
+        await pilot.press("escape")
+        assert isinstance(app.screen, CustomersScreen)
+        assert cells(app.screen.query_one("#customers"), 0)[3] == "2,000.00"
+        await pilot.press("e")  # the dialog starts from the figure now in force
+        assert "2,000.00" in text_of(app.screen, "#dlg-current")
+        await pilot.press(*"1500", "enter", *"再对账", "enter")
+        assert isinstance(app.screen, CustomersScreen)
+    assert customers.get_customer(ui.actors.admin, ui.ids["C001"]).balance == Decimal("1500.00")

@@ -19,7 +19,7 @@ LEDGER_PAGE = 200
 
 class CustomerDetailScreen(Screen[None]):
     BINDINGS = [
-        Binding("escape", "app.pop_screen", t("key.back"), id="detail.back"),
+        Binding("escape", "back", t("key.back"), id="detail.back"),
         Binding("e", "set_debt", t("key.set_debt"), id="detail.set_debt"),
         Binding("r", "receipt", t("key.receipt"), id="detail.receipt"),
         Binding("v", "sale", t("key.sale"), id="detail.sale"),
@@ -73,6 +73,10 @@ class CustomerDetailScreen(Screen[None]):
             table.add_row(cell(clock.format_local(e.created_at)), cell(t(f"kind.{e.kind}")),
                           money_cell(e.amount, signed=True), money_cell(e.balance_after),
                           cell(e.reason), cell(e.actor_name), key=str(e.id))
+
+    def action_back(self) -> None:
+        # dismiss (not pop_screen) so the list's callback redraws this customer's row
+        self.dismiss(None)
 
     def _after_change(self, _result: object) -> None:
         self.reload()

@@ -69,20 +69,22 @@ class AmountDialog(ModalScreen[DebtChange | None]):
         self.query_one("#dlg-error", Static).update(message)
 
     def on_input_changed(self, event: Input.Changed) -> None:
+        self.set_error("")
         if event.input.id == "amount":
-            self.set_error("")
-            preview = self.query_one("#dlg-preview", Static)
-            if not event.value.strip():
-                preview.update("")
-                return
-            try:
-                preview.update(self.preview(parse_amount(event.value)))
-                preview.remove_class("error")
-            except InvalidAmount as error:
-                preview.update(error.message())
-                preview.add_class("error")
-        elif event.input.id == "reason":
-            self.set_error("")
+            self._update_preview()
+
+    def _update_preview(self) -> None:
+        value = self.query_one("#amount", MoneyInput).value
+        preview = self.query_one("#dlg-preview", Static)
+        if not value.strip():
+            preview.update("")
+            return
+        try:
+            preview.update(self.preview(parse_amount(value)))
+            preview.remove_class("error")
+        except InvalidAmount as error:
+            preview.update(error.message())
+            preview.add_class("error")
 
     def on_money_input_paste_refused(self, event: MoneyInput.PasteRefused) -> None:
         self.set_error(t("amount.several_values"))
@@ -125,6 +127,7 @@ class AmountDialog(ModalScreen[DebtChange | None]):
             if ok and fresh is not None:
                 self.customer = fresh
                 self._show_current()
+                self._update_preview()
             return
         except JxcError as error:
             self.set_error(error.message())
