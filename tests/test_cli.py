@@ -44,7 +44,7 @@ def cli(tmp_path, monkeypatch):
 
 def test_init_creates_the_first_admin_once(cli, capsys):
     assert cli("init", "--password-stdin", stdin=f"{ADMIN_PW}\n") == 0
-    assert "admin user: admin" in capsys.readouterr().out
+    assert "管理员：admin" in capsys.readouterr().out
     assert cli("init", "--password-stdin", stdin=f"{ADMIN_PW}\n") == 1
     assert "数据库已有用户" in capsys.readouterr().err
 
@@ -159,3 +159,19 @@ def test_import_names_every_bad_line_once(cli, tmp_path, capsys):
     assert cli("import", "customers", str(f), "--dry-run", user="admin", password=ADMIN_PW) == 1
     f.write_text("客户编码,客户名称,期初欠款\r\nA1,甲,100\r\n", encoding="gbk")
     assert cli("import", "customers", str(f), user="admin", password=ADMIN_PW) == 0
+
+
+def test_a_short_admin_password_creates_nothing(cli, capsys):
+    assert cli("init", "--password-stdin", stdin="short\n") == 1
+    assert "密码至少 8 位" in capsys.readouterr().err
+    assert not cli.db_path.exists()
+
+
+def test_opening_the_tui_on_a_database_without_users_says_run_init(cli, capsys):
+    assert cli() == 1
+    assert "jxc init" in capsys.readouterr().err
+
+
+def test_demo_prints_the_logins(cli, tmp_path, capsys):
+    assert cli("demo", "--customers", "3", "--no-open", "--db", f"sqlite:///{tmp_path / 'd.sqlite3'}") == 0
+    assert "admin/admin123" in capsys.readouterr().out

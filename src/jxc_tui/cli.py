@@ -138,15 +138,25 @@ def run_tui(cfg: Config, hint: str = "") -> int:
 
 # --- commands ---------------------------------------------------------------------
 
-def cmd_init(args: argparse.Namespace, cfg: Config) -> int:
+def cmd_tui(cfg: Config) -> int:
     from .services import auth
 
     _open(cfg)
+    if not auth.has_users():  # a login that can never succeed helps nobody
+        raise CliError(t("cli.no_users", url=cfg.db_url))
+    return run_tui(cfg)
+
+
+def cmd_init(args: argparse.Namespace, cfg: Config) -> int:
+    from .services import auth
+
+    password = _read_new_password(args.password_stdin, f"{args.admin} password / 密码: ")
+    auth.check_password_rules(password)  # before any file is created
+    _open(cfg)
     if auth.has_users():
         raise CliError(t("auth.already_initialised"))
-    password = _read_new_password(args.password_stdin, f"{args.admin} password / 密码: ")
     user = auth.bootstrap_admin(args.admin, password)
-    print(f"database ready: {cfg.db_url}\nadmin user: {user.username}")
+    print(t("cli.initialised", url=cfg.db_url, user=user.username))
     return EXIT_OK
 
 
@@ -158,7 +168,7 @@ def cmd_user(args: argparse.Namespace, cfg: Config) -> int:
         actor = _login(args)
         password = _read_new_password(args.password_stdin, f"{args.name} password / 密码: ")
         u = auth.create_user(actor, args.name, args.role, password)
-        print(f"added {u.username} ({u.role})")
+        print(t("cli.user_added", user=u.username, role=u.role))
     elif args.user_command == "list":
         actor = _login(args)
         for u in auth.list_users(actor):
@@ -170,7 +180,7 @@ def cmd_user(args: argparse.Namespace, cfg: Config) -> int:
         actor = _login(args)
         password = _read_new_password(args.password_stdin, f"new password for {args.name} / 新密码: ")
         auth.set_password(actor, args.name, password)
-        print(f"password changed for {args.name}")
+        print(t("cli.password_changed", user=args.name))
     else:
         raise CliError("jxc user add|list|passwd")
     return EXIT_OK
@@ -227,6 +237,8 @@ def cmd_demo(args: argparse.Namespace, cfg: Config, explicit_db: str | None) -> 
     summary = demo.seed_demo(names, args.customers, seed=args.seed, progress=progress)
     print(file=sys.stderr)
     print(summary.describe(cfg.db_url))
+    if summary.login_hint():
+        print(summary.login_hint())
     if args.no_open:
         return EXIT_OK
     return run_tui(cfg, hint=summary.login_hint())
@@ -248,7 +260,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         set_language(args.lang or cfg.language)
         cfg.language = args.lang or cfg.language
         commands: dict[str | None, Callable[[], int]] = {
-            None: lambda: (_open(cfg), run_tui(cfg))[1],
+            None: lambda: cmd_tui(cfg),
             "init": lambda: cmd_init(args, cfg),
             "user": lambda: cmd_user(args, cfg),
             "import": lambda: cmd_import(args, cfg),

@@ -49,7 +49,7 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def _check_password_rules(password: str) -> None:
+def check_password_rules(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise ValidationError("auth.password_short", field="password", min=MIN_PASSWORD)
 
@@ -130,7 +130,7 @@ def has_users() -> bool:
 def bootstrap_admin(username: str, password: str, origin: str = "cli") -> UserView:
     """Create the first admin of an empty database (``jxc init``)."""
     name = _clean_username(username)
-    _check_password_rules(password)
+    check_password_rules(password)
     with write_transaction():
         if User.select().exists():
             raise ValidationError("auth.already_initialised")
@@ -146,7 +146,7 @@ def create_user(actor: Actor, username: str, role: str, password: str) -> UserVi
     require(actor, "user.manage")
     name = _clean_username(username)
     _check_role(role)
-    _check_password_rules(password)
+    check_password_rules(password)
     with write_transaction():
         if User.select().where(User.username == name).exists():
             raise ValidationError("auth.username_taken", field="username", username=name)
@@ -166,7 +166,7 @@ def set_password(actor: Actor, username: str, new_password: str) -> None:
     username = _clean_username(username)
     if username != actor.username:
         require(actor, "user.manage")
-    _check_password_rules(new_password)
+    check_password_rules(new_password)
     with write_transaction():
         user = User.get_or_none(User.username == username)
         if user is None:
