@@ -8,6 +8,7 @@ from decimal import Decimal
 from jxc_tui.screens.change_log import ChangeLogScreen, EventDetailScreen
 from jxc_tui.screens.customer_detail import CustomerDetailScreen
 from jxc_tui.screens.customers import CustomersScreen
+from jxc_tui.screens.details import DetailsDialog
 from jxc_tui.screens.help import HelpScreen
 from jxc_tui.screens.history import HistoryScreen
 from jxc_tui.screens.login import LoginScreen
@@ -55,6 +56,11 @@ async def test_login_then_find_by_pinyin_set_debt_and_see_history(ui):
         newest = cells(app.screen.query_one("#history"), 0)
         assert newest[1:] == ["clerk", "调整", "3,000.00", "3,120.00", "对账调整"]
         assert newest[0] == "2024-01-02 03:04"
+        await pilot.press("enter")  # the whole row, uncut
+        assert isinstance(app.screen, DetailsDialog)
+        assert ("原值", "3,000.00") in app.screen.pairs and ("原因", "对账调整") in app.screen.pairs
+        await pilot.press("escape", "escape", "enter")  # back to the detail; open the newest entry
+        assert ("操作人", "clerk") in app.screen.pairs and ("变动", "+120.00") in app.screen.pairs
 
     view = customers.get_customer(ui.actors.admin, ui.ids["C001"])
     assert view.balance == Decimal("3120.00")

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from rich.table import Table
-from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.containers import Horizontal
+from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import get_current_worker
 
@@ -19,7 +17,8 @@ from .. import clock
 from ..i18n import t
 from ..services import audit, thread_connection
 from ..services.audit import EventFilter, EventView
-from ..widgets.cells import cell, label
+from ..widgets.cells import cell
+from .details import DetailsDialog
 
 PAGE_SIZE = 100
 FILTERS = ("since", "until", "user", "action", "customer")
@@ -150,36 +149,24 @@ class ChangeLogScreen(Screen[None]):
                 self.app.push_screen(EventDetailScreen(ev))
 
 
-class EventDetailScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,enter", "dismiss", t("key.back"), id="event.back")]
+class EventDetailScreen(DetailsDialog):
+    """One audit event: before, after, reason, where from."""
 
     def __init__(self, event: EventView) -> None:
-        super().__init__()
-        self.event = event
-
-    def compose(self) -> ComposeResult:
-        ev = self.event
-        table = Table(show_header=False, box=None, padding=(0, 1))
-        table.add_column(style="bold", no_wrap=True)
-        table.add_column(overflow="fold")
-
-        def row(name: str, value: object) -> None:
-            table.add_row(Text(name), label(str(value)))
-
-        row(t("col.when"), clock.format_local(ev.created_at, seconds=True))
-        row(t("col.who"), ev.actor_name)
-        row(t("col.action"), ev.action)
+        ev = event
+        pairs: list[tuple[str, object]] = [
+            (t("col.when"), clock.format_local(ev.created_at, seconds=True)),
+            (t("col.who"), ev.actor_name),
+            (t("col.action"), ev.action),
+        ]
         if ev.customer_code:
-            row(t("col.customer"), f"{ev.customer_code} {ev.customer_name}")
+            pairs.append((t("col.customer"), f"{ev.customer_code} {ev.customer_name}"))
         if ev.entity:
-            row("entity", f"{ev.entity} #{ev.entity_id}")
+            pairs.append((t("event.entity"), f"{ev.entity} #{ev.entity_id}"))
         for key, title in (("before", t("event.before")), ("after", t("event.after"))):
             for k, v in getattr(ev, key).items():
-                row(f"{title}.{k}", v)
-        row(t("col.reason"), ev.reason)
-        row(t("event.origin"), ev.origin)
-        row(t("event.hash"), ev.hash[:16] + "…")
-        with VerticalScroll(classes="dialog"):
-            yield Static(t("event.title", id=ev.id), classes="dialog-title", markup=False)
-            yield Static(table)
-            yield Static(t("help.close"), classes="hint", markup=False)
+                pairs.append((f"{title} {k}", v))
+        pairs += [(t("col.reason"), ev.reason), (t("event.origin"), ev.origin),
+                  (t("event.hash"), ev.hash[:16] + "…")]
+        super().__init__(t("event.title", id=ev.id), pairs)
+        self.event = event

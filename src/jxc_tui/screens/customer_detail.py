@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from .. import clock
 from ..i18n import t
+from ..money import format_amount
 from ..services import customers, ledger
 from ..services.customers import CustomerView
 from ..widgets.cells import CREDIT_STYLE, cell, label, money_cell
@@ -41,8 +42,8 @@ class CustomerDetailScreen(Screen[None]):
         table.add_column(t("col.kind"), width=4)
         table.add_column(Text(t("col.change"), justify="right"), width=12)
         table.add_column(Text(t("col.balance"), justify="right"), width=12)
-        table.add_column(t("col.reason"), width=14)
-        table.add_column(t("col.who"), width=6)
+        table.add_column(t("col.reason"), width=13)
+        table.add_column(t("col.who"), width=7)
         yield table
         yield Footer()
 
@@ -69,10 +70,25 @@ class CustomerDetailScreen(Screen[None]):
         ok, entries = self.app.attempt(ledger.customer_entries, actor, self.customer_id, limit=LEDGER_PAGE)
         table = self.query_one("#ledger", DataTable)
         table.clear()
+        self.entries = {e.id: e for e in entries or []}
         for e in entries or []:
             table.add_row(cell(clock.format_local(e.created_at)), cell(t(f"kind.{e.kind}")),
                           money_cell(e.amount, signed=True), money_cell(e.balance_after),
                           cell(e.reason), cell(e.actor_name), key=str(e.id))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        from .details import DetailsDialog
+
+        e = self.entries.get(int(event.row_key.value or 0))
+        if e is None or self.customer is None:
+            return
+        self.app.push_screen(DetailsDialog(t("entry.title", id=e.id), [
+            (t("col.customer"), f"{self.customer.code} {self.customer.name}"),
+            (t("col.date"), clock.format_local(e.created_at, seconds=True)), (t("col.kind"), t(f"kind.{e.kind}")),
+            (t("col.change"), format_amount(e.amount, signed=True)),
+            (t("col.old"), format_amount(e.balance_before)), (t("col.balance"), format_amount(e.balance_after)),
+            (t("col.reason"), e.reason), (t("col.who"), e.actor_name), (t("col.source"), e.source),
+        ]))
 
     def action_back(self) -> None:
         # dismiss (not pop_screen) so the list's callback redraws this customer's row

@@ -61,8 +61,8 @@ class CustomersScreen(Screen[None]):
         yield Input(placeholder=t("list.search"), id="search")
         table = CustomerTable(id="customers", cursor_type="row", zebra_stripes=True)
         table.add_column(t("list.code"), key="code", width=10)
-        table.add_column(t("list.name"), key="name", width=30)
-        table.add_column(t("list.phone"), key="phone", width=12)
+        table.add_column(t("list.name"), key="name", width=29)
+        table.add_column(t("list.phone"), key="phone", width=13)
         table.add_column(Text(t("list.debt"), justify="right"), key="debt", width=16)
         yield table
         yield Static(id="status", markup=False)

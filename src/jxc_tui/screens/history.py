@@ -26,18 +26,19 @@ class HistoryScreen(Screen[None]):
                            self.customer.code, " ", self.customer.name), id="history-head")
         table: DataTable[object] = DataTable(id="history", cursor_type="row", zebra_stripes=True)
         table.add_column(t("col.when"), width=16)
-        table.add_column(t("col.who"), width=8)
-        table.add_column(t("col.what"), width=8)
-        table.add_column(t("col.old"), width=13)
-        table.add_column(t("col.new"), width=13)
-        table.add_column(t("col.reason"), width=20)
+        table.add_column(t("col.who"), width=7)
+        table.add_column(t("col.what"), width=6)
+        table.add_column(t("col.old"), width=12)
+        table.add_column(t("col.new"), width=12)
+        table.add_column(t("col.reason"), width=13)
         yield table
         yield Footer()
 
     def on_mount(self) -> None:
         ok, rows = self.app.attempt(history.customer_history, self.app.actor, self.customer.id)
+        self.history_rows = rows or []
         table = self.query_one("#history", DataTable)
-        for r in rows or []:
+        for r in self.history_rows:
             what = t(f"kind.{r.what}") if r.is_money else t(f"field.{r.what}")
             old = r.old if r.old else t("history.none")
             new_style = "" if not r.is_money else "bold"
@@ -45,3 +46,14 @@ class HistoryScreen(Screen[None]):
                           cell(old, style="dim" if not r.old else ""), cell(r.new, style=new_style),
                           cell(r.reason))
         table.focus()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        from .details import DetailsDialog
+
+        r = self.history_rows[event.cursor_row]
+        what = t(f"kind.{r.what}") if r.is_money else t(f"field.{r.what}")
+        self.app.push_screen(DetailsDialog(f"{self.customer.code} {self.customer.name}", [
+            (t("col.when"), clock.format_local(r.when, seconds=True)), (t("col.who"), r.who),
+            (t("col.what"), what), (t("col.old"), r.old or t("history.none")), (t("col.new"), r.new),
+            (t("col.change"), r.change), (t("col.reason"), r.reason), (t("col.source"), r.source),
+        ]))
