@@ -61,7 +61,7 @@ def test_five_failures_lock_for_fifteen_minutes_saying_until_when(db, actors, fr
     locked = _fail("clerk")
     assert isinstance(locked, AccountLocked)
     until = frozen_clock.now + timedelta(minutes=15)
-    assert User.get_by_id(actors.clerk.user_id).locked_until == until
+    assert auth.login_state("clerk") == (0, until)
     assert clock.format_local(until) in str(locked)
     # Even the right password is refused while locked, with the same "until".
     frozen_clock.advance(minutes=14, seconds=59)
@@ -77,8 +77,7 @@ def test_lock_expires(db, actors, frozen_clock):
         _fail("clerk")
     frozen_clock.advance(minutes=15, seconds=1)
     assert auth.login("clerk", actors.password).username == "clerk"
-    user = User.get_by_id(actors.clerk.user_id)
-    assert (user.failed_logins, user.locked_until) == (0, None)
+    assert auth.login_state("clerk") == (0, None)
 
 
 def test_after_a_lock_expires_one_failure_does_not_lock_again(db, actors, frozen_clock):
@@ -94,7 +93,7 @@ def test_success_resets_the_failure_counter(db, actors, frozen_clock):
     auth.login("clerk", actors.password)
     for _ in range(4):
         assert isinstance(_fail("clerk"), AuthFailed)
-    assert User.get_by_id(actors.clerk.user_id).failed_logins == 4
+    assert auth.login_state("clerk") == (4, None)
 
 
 def test_failed_logins_and_locks_are_in_the_audit_log(db, actors, frozen_clock):
@@ -167,3 +166,12 @@ def test_control_characters_in_the_user_name_are_just_a_failed_login(db, actors,
         auth.login(username, actors.password)
     assert _events("auth.login_failed")[-1].actor_name == username.replace("\x00", "\ufffd").replace("\x1b", "\ufffd")
     assert audit.verify().ok
+
+
+def test_unknown_names_lock_like_real_ones(db, actors, frozen_clock):
+    """The answers never tell which user names exist (the lock included)."""
+    answers = {}
+    for name in ("clerk", "nosuch"):
+        answers[name] = [type(_fail(name)).__name__ for _ in range(6)]
+    assert answers["clerk"] == answers["nosuch"] == ["AuthFailed"] * 4 + ["AccountLocked"] * 2
+    assert auth.login_state("nosuch")[1] == frozen_clock.now + timedelta(minutes=15)

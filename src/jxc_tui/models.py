@@ -47,13 +47,20 @@ class User(BaseModel):
     password_hash = TextField()
     role = CharField(max_length=32)
     is_active = BooleanField(default=True)
-    failed_logins = IntegerField(default=0)
-    locked_until = DateTimeField(null=True)
     must_change_password = BooleanField(default=False)
     created_at = DateTimeField(default=utcnow)
 
     class Meta:
         table_name = "app_user"
+
+
+class LoginThrottle(BaseModel):
+    """Failed logins in a row, and any lock, per name typed at the login --
+    existing user or not, so the answers never tell which names exist."""
+
+    username = CharField(max_length=64, primary_key=True)
+    failed_logins = IntegerField(default=0)
+    locked_until = DateTimeField(null=True)
 
 
 # Kinds of ledger entry (see DESIGN.md, "The ledger").
@@ -118,4 +125,4 @@ class AuditEvent(BaseModel):
         indexes = ((("customer", "id"), False), (("actor", "id"), False))
 
 
-ALL_MODELS = [SchemaVersion, User, Customer, LedgerEntry, AuditEvent]
+ALL_MODELS = [SchemaVersion, User, LoginThrottle, Customer, LedgerEntry, AuditEvent]

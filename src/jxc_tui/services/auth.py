@@ -18,7 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from .. import clock
 from ..db import write_transaction
 from ..errors import AccountLocked, AuthFailed, NotFound, ValidationError
-from ..models import User
+from ..models import LoginThrottle, User
 from ..text import clean_field, display_safe, has_controls
 from . import audit
 from .policy import ROLES, Actor, policy, require
@@ -41,7 +41,10 @@ class UserView:
 
 
 def _view(u: User) -> UserView:
-    return UserView(u.id, u.username, u.role, u.is_active, u.locked_until,
+    _, locked_until = login_state(u.username)
+    if locked_until is not None and locked_until <= clock.utcnow():
+        locked_until = None
+    return UserView(u.id, u.username, u.role, u.is_active, locked_until,
                     u.must_change_password, u.created_at)
 
 
@@ -68,54 +71,67 @@ def _check_role(role: str) -> str:
 
 
 def login(username: str, password: str, origin: str = "") -> Actor:
-    """Check a password; return the :class:`Actor` or raise AuthFailed / AccountLocked."""
-    name = unicodedata.normalize("NFKC", username or "").strip()  # as _clean_username stored it
+    """Check a password; return the :class:`Actor` or raise AuthFailed / AccountLocked.
+
+    Unknown, deactivated and existing users are answered alike: the same
+    message, the same Argon2 cost, and the same lock after repeated failures."""
+    name = unicodedata.normalize("NFKC", username or "").strip()[:64]  # as _clean_username stored it
     if has_controls(name):  # never a user name; PostgreSQL cannot even compare a NUL
         name = display_safe(name)
     now = clock.utcnow()
     user = User.get_or_none(User.username == name) if name else None
-    if user is None or not user.is_active:
-        try:
-            _hasher.verify(_DUMMY_HASH, password or "")
-        except VerificationError:
-            pass
-        with write_transaction():
-            audit.record(None, "auth.login_failed", actor_name=name[:64], entity="user",
-                         entity_id=name[:64], origin=origin)
-        raise AuthFailed()
-    if user.locked_until and user.locked_until > now:
-        with write_transaction():
-            audit.record(None, "auth.login_refused_locked", actor_name=user.username, entity="user",
-                         entity_id=user.id, origin=origin)
-        raise AccountLocked(until=clock.format_local(user.locked_until))
+    if user is not None and not user.is_active:
+        user = None
+    throttle = LoginThrottle.get_or_none(LoginThrottle.username == name)
     try:
-        ok = _hasher.verify(user.password_hash, password or "")
+        ok = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "") and user is not None
     except (VerificationError, InvalidHashError):
         ok = False
-    actor = Actor(user.id, user.username, user.role, origin)
+    entity_id = user.id if user else name
+    if throttle and throttle.locked_until and throttle.locked_until > now:
+        with write_transaction():
+            audit.record(None, "auth.login_refused_locked", actor_name=name, entity="user",
+                         entity_id=entity_id, origin=origin)
+        raise AccountLocked(until=clock.format_local(throttle.locked_until))
     with write_transaction():
-        fresh = User.get_by_id(user.id)
         if ok:
-            updates = {User.failed_logins: 0, User.locked_until: None}
-            if _hasher.check_needs_rehash(fresh.password_hash):
-                updates[User.password_hash] = hash_password(password)
-            User.update(updates).where(User.id == user.id).execute()
+            assert user is not None
+            actor = Actor(user.id, user.username, user.role, origin)
+            LoginThrottle.delete().where(LoginThrottle.username == name).execute()
+            if _hasher.check_needs_rehash(user.password_hash):
+                User.update(password_hash=hash_password(password)).where(User.id == user.id).execute()
             audit.record(actor, "auth.login", entity="user", entity_id=user.id)
             return actor
-        failures = fresh.failed_logins + 1
-        locked_until = None
-        if failures >= policy.max_failed_logins:
-            locked_until = now + timedelta(minutes=policy.lockout_minutes)
-            failures = 0
-        User.update(failed_logins=failures, locked_until=locked_until).where(User.id == user.id).execute()
-        audit.record(None, "auth.login_failed", actor_name=user.username, entity="user",
-                     entity_id=user.id, origin=origin)
+        locked_until = _count_failure(name, now)
+        audit.record(None, "auth.login_failed", actor_name=name, entity="user", entity_id=entity_id,
+                     origin=origin)
         if locked_until:
-            audit.record(None, "auth.locked", actor_name=user.username, entity="user", entity_id=user.id,
+            audit.record(None, "auth.locked", actor_name=name, entity="user", entity_id=entity_id,
                          after={"locked_until": clock.format_local(locked_until, seconds=True)}, origin=origin)
     if locked_until:
         raise AccountLocked(until=clock.format_local(locked_until))
     raise AuthFailed()
+
+
+def _count_failure(name: str, now: datetime) -> datetime | None:
+    """One more failure for ``name``; returns the lock's end when this one locks it."""
+    row = LoginThrottle.get_or_none(LoginThrottle.username == name)
+    failures = (row.failed_logins if row and not row.locked_until else 0) + 1
+    locked_until = None
+    if failures >= policy.max_failed_logins:
+        locked_until, failures = now + timedelta(minutes=policy.lockout_minutes), 0
+    if row is None:
+        LoginThrottle.create(username=name, failed_logins=failures, locked_until=locked_until)
+    else:
+        LoginThrottle.update(failed_logins=failures, locked_until=locked_until).where(
+            LoginThrottle.username == name).execute()
+    return locked_until
+
+
+def login_state(username: str) -> tuple[int, datetime | None]:
+    """``(failures in a row, locked until)`` for a login name (for admins and tests)."""
+    row = LoginThrottle.get_or_none(LoginThrottle.username == username)
+    return (row.failed_logins, row.locked_until) if row else (0, None)
 
 
 def logout(actor: Actor) -> None:
@@ -171,8 +187,9 @@ def set_password(actor: Actor, username: str, new_password: str) -> None:
         user = User.get_or_none(User.username == username)
         if user is None:
             raise NotFound("auth.no_such_user", username=username)
-        User.update(password_hash=hash_password(new_password), failed_logins=0, locked_until=None,
-                    must_change_password=False).where(User.id == user.id).execute()
+        User.update(password_hash=hash_password(new_password), must_change_password=False).where(
+            User.id == user.id).execute()
+        LoginThrottle.delete().where(LoginThrottle.username == user.username).execute()
         audit.record(actor, "user.password", entity="user", entity_id=user.id,
                      after={"username": username})
 
