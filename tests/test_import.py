@@ -136,6 +136,17 @@ def test_every_problem_is_listed(db, actors, tmp_path):
     assert counts()[0] == 0
 
 
+def test_opening_amounts_with_lookalike_digits_are_refused(db, actors, tmp_path):
+    # NFKC would read these as 11500, 1.5, 1500 and 123; full-width digits stay accepted.
+    path = write_csv(tmp_path / "looks.csv", [HEADER, "L1,甲,,,,①1500", "L2,乙,,,,⒈5", "L3,丙,,,,¹⁵⁰⁰",
+                                              "L4,丁,,,,𝟏𝟐𝟑", "L5,戊,,,,１５００"])
+    with pytest.raises(ImportRefused) as exc:
+        io.import_customers(actors.finance, path)
+    assert [e.line for e in exc.value.errors] == [2, 3, 4, 5]
+    assert all("期初欠款" in e.message and "不是有效的金额" in e.message for e in exc.value.errors)
+    assert counts()[0] == 0
+
+
 def test_duplicate_code_within_file(db, actors, tmp_path):
     path = write_csv(tmp_path / "dup.csv", [HEADER, ROWS[0], ROWS[1], "00123,又一个,,,,"])
     with pytest.raises(ImportRefused) as exc:

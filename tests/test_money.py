@@ -92,6 +92,60 @@ def test_refused_amounts_say_why(text, key):
     assert str(info.value) != key and str(info.value) != message
 
 
+# Characters NFKC would turn into digits: each must be refused, never read as a number.
+LOOKALIKES = [
+    "①1500",  # circled one: NFKC would read 11,500.00
+    "⒈5",  # digit one full stop: NFKC would read 1.5
+    "¹⁵⁰⁰",  # superscripts
+    "²",
+    "1500₀",  # subscript
+    "𝟏𝟐𝟑",  # mathematical bold digits
+    "ⅻ",  # roman numeral twelve
+    "1\u00bd",  # vulgar fraction one half: NFKC gives "11⁄2"
+    "½",
+    "1\u00a0500",  # no-break space inside
+    "1500\ufe52",  # small full stop
+    "\ufe6915",  # small dollar sign
+    "1\u200b500",  # zero-width space
+    "\u00a51,500\u202400",  # one dot leader
+]
+
+
+@pytest.mark.parametrize("text", LOOKALIKES, ids=ascii)
+def test_lookalike_digits_are_not_a_number(text):
+    with pytest.raises(InvalidAmount) as info:
+        parse_amount(text)
+    assert info.value.key == "amount.not_a_number"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("\u3000１５００\u3000", "1500.00"),  # ideographic spaces around, as an IME types them
+    ("\uffe5１，５００．００", "1500.00"),  # full-width yen sign
+    ("\uff0b１５００", "1500.00"),  # full-width plus
+    ("\ufe63200", "-200.00"),  # small hyphen-minus
+    ("\u2013200", "-200.00"),  # en dash
+    ("0001500", "1500.00"),  # leading zeros are not digits of the value
+    ("0000000000000000000000000000001.50", "1.50"),
+])
+def test_full_width_forms_and_minus_variants_are_read(text, expected):
+    assert str(parse_amount(text)) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "1" * 13,
+    "1" * 28,
+    "1" * 29,  # beyond Decimal's 28 digits: used to say "not a valid amount"
+    "9" * 40 + ".99",
+    "-" + "1" * 60,
+    "1,000,000,000,000,000,000,000,000,000,000",
+    "１" * 30,
+])
+def test_too_many_integer_digits_is_out_of_range(text):
+    with pytest.raises(InvalidAmount) as info:
+        parse_amount(text)
+    assert info.value.key == "amount.out_of_range"
+
+
 def test_credit_stays_negative_and_is_shown_as_such():
     value = parse_amount("－２００")
     assert value < 0

@@ -8,7 +8,6 @@ is never involved.  Every amount a person types or a file holds goes through
 from __future__ import annotations
 
 import re
-import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from .errors import InvalidAmount
@@ -17,9 +16,17 @@ CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("999999999999.99")
 ZERO = Decimal("0.00")
 
-# Minus signs people paste from word processors and input methods; NFKC
-# leaves these alone, so they are mapped by hand.
-_MINUS_SIGNS = str.maketrans({"\u2212": "-", "\u2012": "-", "\u2013": "-", "\ufe63": "-", "\uff0d": "-"})
+# What Chinese input methods type: the full-width forms of ASCII (U+FF01-U+FF5E,
+# e.g. "１，５００．００"), the ideographic space and the full-width yen sign;
+# plus the minus signs people paste from word processors.  Deliberately not
+# NFKC: that also turns "①" into "1", "¹" into "1", "⒈" into "1." and "𝟏" into
+# "1", so "①1500" would be read as 11,500.00.  Anything else that is not ASCII
+# (except "¥") makes the amount "not a number".
+_INPUT_METHOD_FORMS = str.maketrans(
+    {**{cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)},
+     "\u3000": " ", "\uffe5": "¥",
+     "\u2212": "-", "\u2012": "-", "\u2013": "-", "\ufe63": "-"})
+MAX_INTEGER_DIGITS = 12  # 999,999,999,999
 
 # ASCII digits only: ``Decimal`` would happily accept Arabic-Indic digits.
 _GROUPED = r"[0-9]{1,3}(?:,[0-9]{3})+"
@@ -30,15 +37,15 @@ _AMOUNT_RE = re.compile(
 
 
 def _normalise(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).translate(_MINUS_SIGNS)
-    return text.strip()
+    return text.translate(_INPUT_METHOD_FORMS).strip()
 
 
 def parse_amount(text: str | None) -> Decimal:
     """Read an amount typed or pasted by a person, or held in a file.
 
     Accepts surrounding spaces, a leading sign, thousands separators, a
-    leading ¥/￥ and full-width characters.  Raises :class:`InvalidAmount`
+    leading ¥/￥ and the full-width forms of ASCII an input method types;
+    any other non-ASCII character is refused.  Raises :class:`InvalidAmount`
     with a message key saying why otherwise.  Never rounds.
     """
     if text is None:
@@ -48,6 +55,8 @@ def parse_amount(text: str | None) -> Decimal:
     s = _normalise(text)
     if not s:
         raise InvalidAmount("amount.empty")
+    if not all(ch.isascii() or ch == "¥" for ch in s):
+        raise InvalidAmount("amount.not_a_number")
     lowered = s.lower()
     if any(word in lowered for word in ("nan", "inf")):
         raise InvalidAmount("amount.not_a_number")
@@ -64,7 +73,9 @@ def parse_amount(text: str | None) -> Decimal:
     if frac is not None and len(frac) > 2:
         raise InvalidAmount("amount.too_many_decimals")
     sign = "-" if "-" in (match["sign1"] + match["sign2"]) else ""
-    digits = match["int"].replace(",", "")
+    digits = match["int"].replace(",", "").lstrip("0") or "0"
+    if len(digits) > MAX_INTEGER_DIGITS:  # before Decimal, whose 28 digits would say "not a number"
+        raise InvalidAmount("amount.out_of_range")
     try:
         value = Decimal(f"{sign}{digits}.{frac or '0'}").quantize(CENT) + ZERO  # + ZERO: -0 -> 0
     except InvalidOperation:  # pragma: no cover - the regex admits only digits
