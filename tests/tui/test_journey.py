@@ -13,7 +13,7 @@ from jxc_tui.screens.help import HelpScreen
 from jxc_tui.screens.history import HistoryScreen
 from jxc_tui.screens.login import LoginScreen
 from jxc_tui.screens.set_debt import SetDebtDialog
-from jxc_tui.services import audit, customers, ledger
+from jxc_tui.services import audit, customers, history, ledger
 
 from .conftest import SIZE, cells, column, login, messages, text_of, wait_for
 
@@ -278,3 +278,45 @@ async def test_list_shows_changes_made_in_the_detail_screen(ui):
         await pilot.press(*"1500", "enter", *"再对账", "enter")
         assert isinstance(app.screen, CustomersScreen)
     assert customers.get_customer(ui.actors.admin, ui.ids["C001"]).balance == Decimal("1500.00")
+
+
+async def test_keys_typed_ahead_land_where_they_were_meant(ui):
+    """Fast typists and laggy SSH links: keys sent in one burst after Enter go
+    to the next field, and a key pressed before the results arrive acts on
+    them, not on the row that was there before."""
+    app = ui.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*"clerk", "enter", *ui.actors.password, "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, CustomersScreen))
+        screen = app.screen
+        await wait_for(pilot, lambda: not screen._searching)
+        # the search, Enter, and 'e' all at once: the dialog opens on C003
+        await pilot.press(*"C003", "enter", "e")
+        await wait_for(pilot, lambda: isinstance(app.screen, SetDebtDialog))
+        assert app.screen.customer.code == "C003"
+        await pilot.press(*"900", "enter", *"一口气输入", "enter")
+        assert isinstance(app.screen, CustomersScreen)
+    assert customers.get_customer(ui.actors.admin, ui.ids["C003"]).balance == Decimal("900.00")
+    assert history.customer_history(ui.actors.admin, ui.ids["C003"])[0].reason == "一口气输入"
+
+
+async def test_form_fields_take_keys_typed_ahead(ui):
+    app = ui.app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.logged_in(ui.actors.clerk)
+        await pilot.pause()
+        await pilot.press("escape", "n", *"K900", "enter", *"TypeAhead Co", "enter", *"Zhang", "enter")
+        form = app.screen
+        assert [form.query_one(f"#{f}").value for f in ("code", "name", "contact")] == ["K900", "TypeAhead Co", "Zhang"]
+
+
+async def test_an_empty_password_is_not_a_failed_attempt(ui):
+    from jxc_tui.services import auth
+
+    app = ui.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*"clerk", "enter")
+        for _ in range(6):
+            await pilot.press("enter")
+        assert text_of(app.screen, "#login-error") == "请输入密码"
+    assert auth.login_state("clerk") == (0, None)

@@ -24,6 +24,8 @@ class CustomerFormScreen(ModalScreen[CustomerView | None]):
     BINDINGS = [
         Binding("escape", "cancel", t("key.cancel"), id="form.cancel"),
         Binding("ctrl+s", "save", t("key.save"), id="form.save"),
+        # priority: focus moves before later keys are delivered (fast typing, SSH lag)
+        Binding("enter", "enter", t("key.save"), show=False, priority=True),
     ]
 
     def __init__(self, customer: CustomerView | None) -> None:
@@ -56,10 +58,9 @@ class CustomerFormScreen(ModalScreen[CustomerView | None]):
     def on_mount(self) -> None:
         self.query_one("#code" if self.is_new else "#name", Input).focus()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
+    def action_enter(self) -> None:
         inputs = list(self.query(Input))
-        index = inputs.index(event.input)
+        index = inputs.index(self.focused) if self.focused in inputs else len(inputs) - 1
         if index + 1 < len(inputs):
             inputs[index + 1].focus()
         else:

@@ -7,6 +7,8 @@ fetches the next page.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual import events, work
 from textual.app import ComposeResult
@@ -45,6 +47,8 @@ class CustomersScreen(Screen[None]):
         Binding("s", "sort", t("key.sort"), id="customers.sort"),
         Binding("l", "change_log", t("key.log"), id="customers.log"),
         Binding("ctrl+o", "logout", t("key.logout"), id="customers.logout"),
+        # priority: handled before the keys typed after it are delivered
+        Binding("enter", "enter", t("key.open"), show=False, priority=True),
     ]
 
     def __init__(self) -> None:
@@ -54,11 +58,13 @@ class CustomersScreen(Screen[None]):
         self.rows: dict[int, CustomerView] = {}
         self._generation = 0
         self._timer: Timer | None = None
-        self._loading = False
+        self._loading = False  # any page on its way
+        self._searching = False  # the first page of a new search on its way
+        self._deferred: list[Callable[[], None]] = []  # keys pressed before it arrived
 
     def compose(self) -> ComposeResult:
         yield Static(id="topbar", markup=False)
-        yield Input(placeholder=t("list.search"), id="search")
+        yield Input(placeholder=t("list.search"), id="search", max_length=customers.MAX_QUERY)
         table = CustomerTable(id="customers", cursor_type="row", zebra_stripes=True)
         table.add_column(t("list.code"), key="code", width=10)
         table.add_column(t("list.name"), key="name", width=29)
@@ -88,14 +94,21 @@ class CustomersScreen(Screen[None]):
             self._timer.stop()
         self._timer = self.set_timer(SEARCH_DELAY, self.start_search)
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "search":
-            event.stop()
+    def action_enter(self) -> None:
+        if self.focused is self.query_one("#search"):
             if self._timer is not None:  # Enter before the pause: search now
                 self._timer.stop()
-                self._timer = None
                 self.start_search()
             self.table.focus()
+        else:
+            self.action_open()
+
+    def _when_ready(self, action: Callable[[], None]) -> None:
+        """Run a key's action on the row it was meant for: after the pending search."""
+        if self._timer is not None or self._searching:
+            self._deferred.append(action)
+        else:
+            action()
 
     def on_key(self, event: events.Key) -> None:
         if event.key in ("down", "escape") and self.focused is self.query_one("#search"):
@@ -105,7 +118,7 @@ class CustomersScreen(Screen[None]):
     def start_search(self) -> None:
         self._timer = None
         self._generation += 1
-        self._loading = True
+        self._loading = self._searching = True
         self.query_one("#status", Static).update(t("list.searching"))
         self.fetch(self.query_one("#search", Input).value, self.sort, None, self._generation)
 
@@ -124,7 +137,8 @@ class CustomersScreen(Screen[None]):
             self.app.call_from_thread(self._show_page, page, generation)
 
     def _fetch_failed(self, error: Exception) -> None:
-        self._loading = False
+        self._loading = self._searching = False
+        self._deferred.clear()
         self.app.report(error)
 
     def _show_page(self, page: SearchPage, generation: int) -> None:
@@ -142,6 +156,11 @@ class CustomersScreen(Screen[None]):
             table.add_row(cell(c.code), cell(c.name), cell(c.phone), money_cell(c.balance), key=str(c.id))
         self.page = page
         self._update_status()
+        if page.first:
+            self._searching = False
+            deferred, self._deferred = self._deferred, []
+            for action in deferred:
+                action()
 
     def _update_status(self) -> None:
         shown = len(self.rows)
@@ -192,6 +211,9 @@ class CustomersScreen(Screen[None]):
         self.query_one("#search", Input).focus()
 
     def action_open(self) -> None:
+        self._when_ready(self._open)
+
+    def _open(self) -> None:
         from .customer_detail import CustomerDetailScreen
 
         c = self.current()
@@ -199,6 +221,9 @@ class CustomersScreen(Screen[None]):
             self.app.push_screen(CustomerDetailScreen(c.id), lambda _: self.refresh_customer(c.id))
 
     def action_set_debt(self) -> None:
+        self._when_ready(self._set_debt)
+
+    def _set_debt(self) -> None:
         from .set_debt import SetDebtDialog
 
         c = self.current()
@@ -207,6 +232,9 @@ class CustomersScreen(Screen[None]):
         self.app.push_screen(SetDebtDialog(c), lambda _: self.refresh_customer(c.id))
 
     def action_receipt(self) -> None:
+        self._when_ready(self._receipt)
+
+    def _receipt(self) -> None:
         from .set_debt import MovementDialog
 
         c = self.current()
@@ -230,6 +258,9 @@ class CustomersScreen(Screen[None]):
         self.app.push_screen(CustomerFormScreen(None), created)
 
     def action_edit_details(self) -> None:
+        self._when_ready(self._edit_details)
+
+    def _edit_details(self) -> None:
         from .customer_form import CustomerFormScreen
 
         c = self.current()
@@ -238,6 +269,9 @@ class CustomersScreen(Screen[None]):
         self.app.push_screen(CustomerFormScreen(c), lambda _: self.refresh_customer(c.id))
 
     def action_history(self) -> None:
+        self._when_ready(self._history)
+
+    def _history(self) -> None:
         from .history import HistoryScreen
 
         c = self.current()

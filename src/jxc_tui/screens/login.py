@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual import work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
@@ -17,6 +18,9 @@ from ..app import terminal_origin
 
 class LoginScreen(Screen[None]):
     AUTO_FOCUS = "#username"
+    # Enter is handled before the keys typed after it are delivered, so a fast
+    # typist's (or a laggy SSH link's) next keys land in the next field.
+    BINDINGS = [Binding("enter", "enter", t("login.submit"), show=False, priority=True)]
 
     def __init__(self, hint: str = "") -> None:
         super().__init__()
@@ -33,17 +37,17 @@ class LoginScreen(Screen[None]):
                 yield Static(self.hint, id="login-demo", markup=False)
         yield Footer()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        if event.input.id == "username":
-            self.query_one("#password", Input).focus()
+    def action_enter(self) -> None:
+        username = self.query_one("#username", Input)
+        password = self.query_one("#password", Input)
+        if self.focused is not password or not username.value.strip():
+            (password if username.value.strip() else username).focus()
             return
-        username = self.query_one("#username", Input).value
-        if not username.strip():
-            self.query_one("#username", Input).focus()
+        if not password.value:  # an empty password is no attempt: nothing is counted
+            self.query_one("#login-error", Static).update(t("login.password_required"))
             return
         self.query_one("#login-error", Static).update("")
-        self.check_password(username, event.input.value)
+        self.check_password(username.value, password.value)
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def check_password(self, username: str, password: str) -> None:

@@ -29,6 +29,8 @@ class AmountDialog(ModalScreen[DebtChange | None]):
     BINDINGS = [
         Binding("escape", "cancel", t("key.cancel"), id="dialog.cancel"),
         Binding("ctrl+s", "save", t("key.save"), id="dialog.save"),
+        # priority: handled before later keys are delivered (fast typing, SSH lag)
+        Binding("enter", "enter", t("key.save"), show=False, priority=True),
     ]
     title_key = ""
     amount_key = ""
@@ -89,10 +91,9 @@ class AmountDialog(ModalScreen[DebtChange | None]):
     def on_money_input_paste_refused(self, event: MoneyInput.PasteRefused) -> None:
         self.set_error(t("amount.several_values"))
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
+    def action_enter(self) -> None:
         reason = self.query_one("#reason", ReasonInput)
-        if event.input.id == "amount" and not reason.value.strip():
+        if self.focused is self.query_one("#amount") and not reason.value.strip():
             reason.focus()
             return
         self.action_save()

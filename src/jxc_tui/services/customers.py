@@ -31,6 +31,7 @@ from .policy import Actor, require
 DETAIL_FIELDS = ("code", "name", "contact", "phone", "address")
 _PHONE_RE = re.compile(r"^\+?[0-9(][0-9 \-()]*$")  # "(010) 6552 1234" too
 SORTS = ("code", "debt_asc", "debt_desc", "name")
+MAX_QUERY = 100  # characters; SQLite refuses very long LIKE patterns
 
 
 @dataclass(frozen=True)
@@ -225,7 +226,7 @@ def search_customers(actor: Actor, query: str = "", *, sort: str = "code", limit
     require(actor, "customer.view")
     if sort not in SORTS:
         raise ValueError(f"unknown sort {sort!r}")
-    q = normalise_query(query)
+    q = normalise_query(query)[:MAX_QUERY]
     order, cursor_cols = _order(sort)
     select = Customer.select()
     if q:
