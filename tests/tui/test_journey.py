@@ -320,3 +320,43 @@ async def test_an_empty_password_is_not_a_failed_attempt(ui):
             await pilot.press("enter")
         assert text_of(app.screen, "#login-error") == "请输入密码"
     assert auth.login_state("clerk") == (0, None)
+
+
+async def test_change_log_date_filters_take_odd_dates_without_crashing(ui):
+    app = ui.app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.logged_in(ui.actors.admin)
+        await pilot.pause()
+        await pilot.press("escape", "l")
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.query_one("#events").row_count > 0)
+        for since, until, status in [("0001-01-01", "9999-12-31", None), ("２０２４－０１－０２", "", None),
+                                     ("2024-13-45", "", "日期格式应为 YYYY-MM-DD")]:
+            screen.query_one("#f-since").value = since
+            screen.query_one("#f-until").value = until
+            screen.query_one("#f-since").focus()
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: not screen._loading)
+            assert app.is_running
+            if status:
+                assert text_of(screen, "#log-status") == status
+            else:
+                assert screen.query_one("#events").row_count > 0, since
+
+
+async def test_large_amounts_are_never_cut(ui):
+    big = ui.add_customer("B01", "大额", "999999999999.99")
+    ledger.post_movement(ui.actors.admin, big, "receipt", Decimal("12345678.91"), "大额收款")
+    app = ui.app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.logged_in(ui.actors.clerk)
+        await search(pilot, "B01")
+        table = app.screen.query_one("#customers")
+        assert cells(table, 0)[3] == "999,987,654,321.08"
+        debt = table.ordered_columns[3]
+        assert debt.get_render_width(table) >= len("999,987,654,321.08") + 2  # the figure plus padding
+        await pilot.press("down", "enter")
+        ledger_table = app.screen.query_one("#ledger")
+        for index, figure in ((2, "-12,345,678.91"), (3, "999,987,654,321.08")):
+            column = ledger_table.ordered_columns[index]
+            assert column.get_render_width(ledger_table) >= len(figure) + 2, figure

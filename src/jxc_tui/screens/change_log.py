@@ -3,6 +3,7 @@ paged from the database, with filters; Enter shows one event in full."""
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime, timedelta
 
 from textual import work
@@ -78,11 +79,15 @@ class ChangeLogScreen(Screen[None]):
 
     @staticmethod
     def _date(text: str, *, end: bool) -> datetime | None:
-        text = text.strip()
+        """A typed date (full-width digits too) as a UTC bound; ValueError if it is none."""
+        text = unicodedata.normalize("NFKC", text).strip()
         if not text:
             return None
         day = datetime.strptime(text, "%Y-%m-%d")
-        return clock.local_date_to_utc(day + timedelta(days=1) if end else day)
+        try:
+            return clock.local_date_to_utc(day + timedelta(days=1) if end else day)
+        except OverflowError:  # 9999-12-31 as an end date: no later day exists
+            return None if end else clock.local_date_to_utc(day)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -40,8 +40,9 @@ class CustomerDetailScreen(Screen[None]):
         table: DataTable[object] = DataTable(id="ledger", cursor_type="row", zebra_stripes=True)
         table.add_column(t("col.date"), width=16)
         table.add_column(t("col.kind"), width=4)
-        table.add_column(Text(t("col.change"), justify="right"), width=12)
-        table.add_column(Text(t("col.balance"), justify="right"), width=12)
+        # money columns size to their widest figure: an amount is never cut
+        table.add_column(Text(t("col.change"), justify="right"))
+        table.add_column(Text(t("col.balance"), justify="right"))
         table.add_column(t("col.reason"), width=13)
         table.add_column(t("col.who"), width=7)
         yield table

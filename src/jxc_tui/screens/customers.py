@@ -69,7 +69,8 @@ class CustomersScreen(Screen[None]):
         table.add_column(t("list.code"), key="code", width=10)
         table.add_column(t("list.name"), key="name", width=29)
         table.add_column(t("list.phone"), key="phone", width=13)
-        table.add_column(Text(t("list.debt"), justify="right"), key="debt", width=16)
+        # money columns size to their widest figure: an amount is never cut
+        table.add_column(Text(t("list.debt"), justify="right"), key="debt")
         yield table
         yield Static(id="status", markup=False)
         yield Footer()

@@ -28,8 +28,9 @@ class HistoryScreen(Screen[None]):
         table.add_column(t("col.when"), width=16)
         table.add_column(t("col.who"), width=7)
         table.add_column(t("col.what"), width=6)
-        table.add_column(t("col.old"), width=12)
-        table.add_column(t("col.new"), width=12)
+        # old/new hold amounts: sized to the widest, never cut
+        table.add_column(t("col.old"))
+        table.add_column(t("col.new"))
         table.add_column(t("col.reason"), width=13)
         yield table
         yield Footer()
