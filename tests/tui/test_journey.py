@@ -360,3 +360,22 @@ async def test_large_amounts_are_never_cut(ui):
         for index, figure in ((2, "-12,345,678.91"), (3, "999,987,654,321.08")):
             column = ledger_table.ordered_columns[index]
             assert column.get_render_width(ledger_table) >= len(figure) + 2, figure
+
+
+async def test_detail_pages_through_a_long_ledger_to_the_opening_entry(ui):
+    from jxc_tui.screens.customer_detail import LEDGER_PAGE
+
+    for i in range(LEDGER_PAGE + 10):
+        ledger.post_movement(ui.actors.admin, ui.ids["C002"], "sale", Decimal("1.00"), f"第{i}笔")
+    app = ui.app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.logged_in(ui.actors.clerk)
+        await search(pilot, "C002")
+        await pilot.press("down", "enter")
+        screen = app.screen
+        table = screen.query_one("#ledger")
+        assert table.row_count == LEDGER_PAGE and "还有更多" in text_of(screen, "#ledger-status")
+        table.move_cursor(row=table.row_count - 1)
+        await wait_for(pilot, lambda: table.row_count == LEDGER_PAGE + 11)
+        assert cells(table, table.row_count - 1)[1] == "期初"
+        assert "还有更多" not in text_of(screen, "#ledger-status")

@@ -13,6 +13,7 @@ from ..i18n import t
 from ..money import format_amount
 from ..services import customers, ledger
 from ..services.customers import CustomerView
+from ..services.ledger import EntryView
 from ..widgets.cells import CREDIT_STYLE, cell, label, money_cell
 
 LEDGER_PAGE = 200
@@ -32,6 +33,8 @@ class CustomerDetailScreen(Screen[None]):
         super().__init__()
         self.customer_id = customer_id
         self.customer: CustomerView | None = None
+        self.entries: dict[int, EntryView] = {}
+        self.more = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="detail-head", markup=False)
@@ -46,6 +49,7 @@ class CustomerDetailScreen(Screen[None]):
         table.add_column(t("col.reason"), width=13)
         table.add_column(t("col.who"), width=7)
         yield table
+        yield Static(id="ledger-status", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -68,14 +72,29 @@ class CustomerDetailScreen(Screen[None]):
         debt = money_cell(customer.balance, credit_marker=True)
         debt.stylize("bold" + (f" {CREDIT_STYLE}" if customer.is_credit else ""))
         self.query_one("#detail-debt", Static).update(label((f"{t('detail.debt')}: ", "bold"), "") + debt)
-        ok, entries = self.app.attempt(ledger.customer_entries, actor, self.customer_id, limit=LEDGER_PAGE)
+        self.query_one("#ledger", DataTable).clear()
+        self.entries = {}
+        self.load_entries()
+
+    def load_entries(self) -> None:
+        """The next page of entries, older than those shown (newest first)."""
+        before = min(self.entries) if self.entries else None
+        ok, entries = self.app.attempt(ledger.customer_entries, self.app.actor, self.customer_id,
+                                       limit=LEDGER_PAGE + 1, before_id=before)
+        entries = entries or []
+        self.more = len(entries) > LEDGER_PAGE
         table = self.query_one("#ledger", DataTable)
-        table.clear()
-        self.entries = {e.id: e for e in entries or []}
-        for e in entries or []:
+        for e in entries[:LEDGER_PAGE]:
+            self.entries[e.id] = e
             table.add_row(cell(clock.format_local(e.created_at)), cell(t(f"kind.{e.kind}")),
                           money_cell(e.amount, signed=True), money_cell(e.balance_after),
                           cell(e.reason), cell(e.actor_name), key=str(e.id))
+        more = t("list.count_more") if self.more else ""
+        self.query_one("#ledger-status", Static).update(t("list.count", shown=len(self.entries), more=more))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if self.more and event.cursor_row >= event.data_table.row_count - 3:
+            self.load_entries()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         from .details import DetailsDialog

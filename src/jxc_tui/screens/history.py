@@ -33,10 +33,12 @@ class HistoryScreen(Screen[None]):
         table.add_column(t("col.new"))
         table.add_column(t("col.reason"), width=13)
         yield table
+        yield Static(id="history-status", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
-        ok, rows = self.app.attempt(history.customer_history, self.app.actor, self.customer.id)
+        ok, rows = self.app.attempt(history.customer_history, self.app.actor, self.customer.id,
+                                    limit=history.HISTORY_LIMIT)
         self.history_rows = rows or []
         table = self.query_one("#history", DataTable)
         for r in self.history_rows:
@@ -46,6 +48,9 @@ class HistoryScreen(Screen[None]):
             table.add_row(cell(clock.format_local(r.when)), cell(r.who), cell(what),
                           cell(old, style="dim" if not r.old else ""), cell(r.new, style=new_style),
                           cell(r.reason))
+        capped = len(self.history_rows) >= history.HISTORY_LIMIT
+        self.query_one("#history-status", Static).update(
+            t("history.capped", n=len(self.history_rows)) if capped else t("list.count", shown=len(self.history_rows), more=""))
         table.focus()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:

@@ -11,6 +11,7 @@ from . import audit, ledger
 from .policy import Actor, require
 
 DETAIL_ACTIONS = ("customer.create", "customer.update")
+HISTORY_LIMIT = 500  # rows on the history screen; older rows: the ledger pages and the change log
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class HistoryRow:
     is_money: bool
 
 
-def customer_history(actor: Actor, customer_id: int, *, limit: int = 500) -> list[HistoryRow]:
+def customer_history(actor: Actor, customer_id: int, *, limit: int = HISTORY_LIMIT) -> list[HistoryRow]:
     """The newest ``limit`` rows of both kinds, merged by time.  Needs ``customer.view``."""
     require(actor, "customer.view")
     rows: list[tuple[datetime, int, HistoryRow]] = []
