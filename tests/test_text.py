@@ -74,6 +74,58 @@ def test_control_characters_refused_in_every_detail_field(db, actors, field):
     assert _counts() == before
 
 
+INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\u2061", "\u2064", "\ufeff", "\u00ad", "\u180e",
+             "\u206f", "\ufff9", "\U000e0041", "\U0001d173", "\u3164", "\uffa0", "\u115f"]
+
+
+@pytest.mark.parametrize("bad", INVISIBLE, ids=ascii)
+def test_invisible_characters_are_refused_in_single_line_fields(bad):
+    for value in (f"G001{bad}", f"坏{bad}名字", bad, f"{bad}{bad}"):
+        with pytest.raises(ValidationError) as info:
+            clean_field(value, field="name", required=True)
+        assert info.value.key == "field.invisible_chars" and info.value.field == "name"
+        assert "名称" in str(info.value) and "不可见" in str(info.value)
+    with pytest.raises(ValidationError) as info:
+        clean_reason(f"原因{bad}")
+    assert info.value.field == "reason"
+    assert has_controls(bad)
+    assert display_safe(f"a{bad}b") == "a\ufffdb"
+
+
+def test_invisible_characters_are_refused_in_english(english):
+    with pytest.raises(ValidationError) as info:
+        clean_field("G001\u200b", field="code")
+    assert str(info.value) == "Code contains invisible characters (such as a zero-width space) and was refused"
+
+
+def test_every_format_character_of_this_python_counts_as_invisible():
+    """The refused set is written out as ranges (fast); it must cover category Cf."""
+    import sys
+    import unicodedata
+
+    missed = [f"U+{cp:04X}" for cp in range(sys.maxunicode + 1)
+              if unicodedata.category(chr(cp)) == "Cf" and not has_controls(chr(cp))]
+    assert missed == []
+
+
+def test_visible_text_is_untouched():
+    for ok in ("王五[VIP]", "Smith [old account]", "café", "👍好", "a b", "１２３", "عربي", "ไทย"):
+        assert clean_field(ok, field="name") == ok
+        assert not has_controls(ok) and display_safe(ok) == ok
+
+
+def test_a_code_with_a_zero_width_space_does_not_shadow_the_real_one(db, actors):
+    customers.create_customer(actors.clerk, CustomerInput(code="G001", name="真的"))
+    before = _counts()
+    for code, name, field in (("G001\u200b", "假的", "code"), ("\u2060G001", "假的", "code"),
+                              ("G002", "\u200b", "name"), ("G003", "\ufeff\u200d", "name")):
+        with pytest.raises(ValidationError) as info:
+            customers.create_customer(actors.clerk, CustomerInput(code=code, name=name))
+        assert (info.value.key, info.value.field) == ("field.invisible_chars", field)
+    assert _counts() == before
+    assert [c.code for c in Customer.select()] == ["G001"]
+
+
 @pytest.mark.parametrize("bad", ["\x1b[2J", "\x07", "\x00", "\u202e"], ids=repr)
 def test_control_characters_in_any_reason_are_refused(db, actors, bad):
     c = customers.create_customer(actors.clerk, CustomerInput(code="R1", name="原因"), opening=D("1.00"),
