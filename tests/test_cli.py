@@ -175,3 +175,24 @@ def test_opening_the_tui_on_a_database_without_users_says_run_init(cli, capsys):
 def test_demo_prints_the_logins(cli, tmp_path, capsys):
     assert cli("demo", "--customers", "3", "--no-open", "--db", f"sqlite:///{tmp_path / 'd.sqlite3'}") == 0
     assert "admin/admin123" in capsys.readouterr().out
+
+
+def test_import_refusing_the_whole_file_names_both_columns(cli, tmp_path, capsys):
+    cli("init", "--password-stdin", stdin=f"{ADMIN_PW}\n")
+    f = tmp_path / "dup.csv"
+    f.write_text("code,name,编码\r\nA1,甲,A1\r\n", encoding="utf-8")
+    assert cli("import", "customers", str(f), user="admin", password=ADMIN_PW) == 1
+    err = capsys.readouterr().err
+    assert "表头有两列表示同一内容：code 和 编码" in err, err
+    assert cli("--lang", "en", "import", "customers", str(f), user="admin", password=ADMIN_PW) == 1
+    assert "Two header columns mean the same thing: code and 编码" in capsys.readouterr().err
+
+
+def test_import_row_errors_print_the_summary_once_then_each_line(cli, tmp_path, capsys):
+    cli("init", "--password-stdin", stdin=f"{ADMIN_PW}\n")
+    f = tmp_path / "rows.csv"
+    f.write_text("code,name,opening\r\nA1,,1\r\nA2,乙,1e5\r\n", encoding="utf-8")
+    assert cli("import", "customers", str(f), user="admin", password=ADMIN_PW) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("导入被拒绝：2 行有错误") and "第" not in err[0]
+    assert [line.split("：")[0].strip() for line in err[1:]] == ["第 2 行", "第 3 行"]

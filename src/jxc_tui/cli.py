@@ -197,7 +197,10 @@ def cmd_import(args: argparse.Namespace, cfg: Config) -> int:
     try:
         report = io.import_customers(actor, args.file, dry_run=args.dry_run)
     except ImportRefused as refused:
-        print(t(refused.key, **dict(refused.params, first="")).strip(), file=sys.stderr)
+        if refused.key == "import.refused":  # the summary; every row error follows, the first included
+            print(t(refused.key, **dict(refused.params, first="")).strip(), file=sys.stderr)
+        else:  # the whole file (encoding, header, CSV shape): its own message, whole
+            print(refused.message(), file=sys.stderr)
         for line in refused.lines():
             print(f"  {line}", file=sys.stderr)
         return EXIT_FAIL
