@@ -124,6 +124,29 @@ def test_line_numbers_follow_quoted_line_breaks(db, actors, tmp_path):
     assert [e.line for e in exc.value.errors] == [2, 4]
 
 
+@pytest.mark.parametrize(("lines", "line"), [
+    (["code,name", 'Q1,"unterminated'], 2),
+    (["code,name", "Q0,好", 'Q1,"unterminated', "Q2,乙", "Q3,丙"], 3),  # swallows the rest of the file
+    ([HEADER, 'A1,"两行\n名称",,,,', 'A2,"没有闭合,,,,'], 4),  # counted in editor lines
+])
+def test_an_unterminated_quote_refuses_the_file_naming_its_line(db, actors, tmp_path, lines, line):
+    path = write_csv(tmp_path / "quote.csv", lines)
+    with pytest.raises(ImportRefused) as exc:
+        io.import_customers(actors.finance, path)
+    assert exc.value.key == "import.unclosed_quote" and exc.value.params["line"] == line
+    assert f"第 {line} 行" in str(exc.value) and "引号" in str(exc.value)
+    assert counts()[0] == 0
+
+
+def test_text_after_a_closing_quote_refuses_the_file(db, actors, tmp_path, english):
+    path = write_csv(tmp_path / "quote.csv", ["code,name", "Q0,ok", 'Q1,"甲"乙'])
+    with pytest.raises(ImportRefused) as exc:
+        io.import_customers(actors.finance, path)
+    assert exc.value.key == "import.text_after_quote" and exc.value.params["line"] == 3
+    assert "line 3" in str(exc.value)
+    assert counts()[0] == 0
+
+
 def test_every_problem_is_listed(db, actors, tmp_path):
     path = write_csv(tmp_path / "many.csv", [HEADER, ",无编码,,,,", "B1,,,,,", "B2,好,,abc,,", "B3,好,,,,NaN",
                                              "B4,好,,,,2,300.50"])

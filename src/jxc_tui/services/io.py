@@ -138,7 +138,8 @@ def read_customer_file(path: str | os.PathLike[str]) -> ParsedFile:
     if "\x00" in text:
         raise ImportRefused("import.bad_encoding")
 
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # strict: a quote left open would otherwise swallow the rest of the file into one cell, silently.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header: list[str] | None = None
     rows: list[ParsedRow] = []
     columns: dict[str, int] = {}
@@ -162,13 +163,23 @@ def read_customer_file(path: str | os.PathLike[str]) -> ParsedFile:
             extra = tuple(c for c in record[len(header):] if c.strip())
             rows.append(ParsedRow(start, values, extra))
     except csv.Error as exc:
-        raise ImportRefused("import.bad_csv", line=consumed + 1, detail=str(exc)) from None
+        raise _csv_refusal(exc, consumed + 1) from None
     if parsed is None:
         raise ImportRefused("import.empty")
     if not rows:
         raise ImportRefused("import.empty")
     parsed.rows = rows
     return parsed
+
+
+def _csv_refusal(exc: csv.Error, line: int) -> ImportRefused:
+    """The csv module's complaint about the record starting on ``line``, in the user's words."""
+    detail = str(exc)
+    if "unexpected end of data" in detail:  # a quote opened and never closed
+        return ImportRefused("import.unclosed_quote", line=line)
+    if "expected after" in detail:  # "甲"乙: text after a closing quote
+        return ImportRefused("import.text_after_quote", line=line)
+    return ImportRefused("import.bad_csv", line=line, detail=detail)
 
 
 def _map_header(header: list[str]) -> tuple[dict[str, int], list[str]]:
