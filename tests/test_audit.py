@@ -177,3 +177,29 @@ def test_list_events_pages_newest_first_and_filters(db, actors, busy):
     update = next(e for e in about_a if e.action == "customer.update")
     assert (update.before, update.after, update.reason) == ({"name": "北京华夏商贸"}, {"name": "北京华夏"}, "更名")
     assert audit.get_event(actors.viewer, update.id) == update
+
+
+def test_an_entry_edited_with_its_balances_made_to_agree_is_named(db, actors, busy):
+    """Tamper that keeps the books consistent (entry, its balance-after, and the
+    customer's cached balance edited together) still disagrees with the
+    hash-protected event that recorded the entry."""
+    a, _ = busy
+    entry = LedgerEntry.select().where(LedgerEntry.customer == a.id).order_by(LedgerEntry.id.desc()).first()
+    with behind_the_apps_back(db, "ledger_entry"):
+        delta = 100 - entry.amount_fen
+        LedgerEntry.update(amount_fen=100, balance_after_fen=entry.balance_after_fen + delta).where(
+            LedgerEntry.id == entry.id).execute()
+        Customer.update(balance_fen=Customer.balance_fen + delta).where(Customer.id == a.id).execute()
+    report = audit.verify(actors.admin)
+    assert not report.ok
+    assert len(report.problems) == 1
+    assert report.problems[0].startswith(f"ledger_entry #{entry.id}: differs from what audit_event #")
+
+
+def test_an_entry_without_its_event_is_named(db, actors, busy):
+    a, _ = busy
+    balance = Customer.get_by_id(a.id).balance_fen
+    with behind_the_apps_back(db, "ledger_entry"):  # a zero entry: every balance still agrees
+        entry = LedgerEntry.create(customer=a.id, kind="adjustment", amount_fen=0, balance_before_fen=balance,
+                                   balance_after_fen=balance, reason="x", actor=None, actor_name="ghost")
+    assert audit.verify(actors.admin).problems == [f"ledger_entry #{entry.id}: no audit event records it"]

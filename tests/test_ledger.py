@@ -261,6 +261,13 @@ def _bulk_customers_with_opening(actor, codes, fen):
         {"customer": cid, "kind": OPENING, "amount_fen": fen, "balance_before_fen": 0,
          "balance_after_fen": fen, "reason": "期初", "actor": actor.user_id, "actor_name": actor.username}
         for cid in ids]).execute()
+    # ... and the events that record them, as the import does
+    entries = LedgerEntry.select(LedgerEntry.id, LedgerEntry.customer).where(LedgerEntry.customer.in_(ids))
+    audit.record_many([
+        audit.event_fields(actor, "customer.create", entity="customer", entity_id=e.customer_id,
+                           customer_id=e.customer_id, reason="期初",
+                           after={"opening": format_amount(fen, fen=True), "ledger_entry": e.id})
+        for e in entries])
 
 
 def test_thousand_customers_at_ten_fen_total_exactly_100(db, actors):

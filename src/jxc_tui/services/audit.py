@@ -255,14 +255,16 @@ def verify(actor: Actor | None = None) -> VerifyReport:
     """Walk the hash chain and check that every balance equals its ledger sum.
 
     Names the first altered, removed or inserted event, then the first
-    customer whose cached balance disagrees with its ledger and the first
-    ledger entry whose before/after figures do not follow on.  Needs
+    customer whose cached balance disagrees with its ledger, the first
+    ledger entry whose before/after figures do not follow on, and the first
+    entry that differs from the figures its audit event recorded.  Needs
     ``audit.verify`` when an actor is given (the CLI passes the logged-in user).
     """
     if actor is not None:
         require(actor, "audit.verify")
     report = VerifyReport()
     prev = GENESIS
+    recorded: dict[int, tuple[int, int, int]] = {}  # ledger entry id -> (event id, change, balance after)
     for row in _iter_events():
         report.events += 1
         event_id, stored_hash, fields = row[0], row[1], dict(zip(_HASHED, row[2:]))
@@ -273,7 +275,10 @@ def verify(actor: Actor | None = None) -> VerifyReport:
             report.problems.append(f"audit_event #{event_id}: contents altered (hash mismatch)")
             break
         prev = stored_hash
+        _note_ledger_figures(event_id, fields, recorded)
     report.head = prev
+    if report.problems:
+        return report
 
     sums = (LedgerEntry.select(LedgerEntry.customer, fn.SUM(LedgerEntry.amount_fen).alias("total"),
                                fn.COUNT(LedgerEntry.id).alias("n"))
@@ -297,4 +302,47 @@ def verify(actor: Actor | None = None) -> VerifyReport:
     )), None)
     if bad is not None:
         report.problems.append(f"ledger_entry #{bad.id}: before/after figures do not follow on")
+    problem = _entries_match_events(recorded)
+    if problem:
+        report.problems.append(problem)
     return report
+
+
+def _fen(text: str) -> int:
+    """A figure as ``format_amount`` wrote it ("+1,234.50") -> fen."""
+    return int(text.replace(",", "").replace(".", ""))
+
+
+def _note_ledger_figures(event_id: int, fields: dict[str, Any], recorded: dict[int, tuple[int, int, int]]) -> None:
+    """Remember the figures a (hash-protected) event recorded for a ledger entry."""
+    if fields["entity"] == "ledger_entry" and fields["entity_id"].isdigit():
+        after = _loads(fields["after"])
+        if "change" in after and "balance" in after:
+            recorded[int(fields["entity_id"])] = (event_id, _fen(after["change"]), _fen(after["balance"]))
+    elif fields["action"] == "customer.create" and '"ledger_entry"' in fields["after"]:
+        after = _loads(fields["after"])
+        opening = _fen(after["opening"])
+        recorded[int(after["ledger_entry"])] = (event_id, opening, opening)
+
+
+def _entries_match_events(recorded: dict[int, tuple[int, int, int]]) -> str | None:
+    """Every ledger entry carries the figures its audit event recorded: an entry
+    edited behind the application's back (with its balances made to agree)
+    still disagrees with the hash-protected event."""
+    last = 0
+    while True:
+        rows = list(LedgerEntry.select(LedgerEntry.id, LedgerEntry.amount_fen, LedgerEntry.balance_after_fen)
+                    .where(LedgerEntry.id > last).order_by(LedgerEntry.id).limit(_BATCH).tuples())
+        if not rows:
+            break
+        for entry_id, amount, after in rows:
+            seen = recorded.pop(entry_id, None)
+            if seen is None:
+                return f"ledger_entry #{entry_id}: no audit event records it"
+            if (seen[1], seen[2]) != (amount, after):
+                return f"ledger_entry #{entry_id}: differs from what audit_event #{seen[0]} recorded"
+        last = rows[-1][0]
+    if recorded:
+        entry_id = min(recorded)
+        return f"ledger_entry #{entry_id}: recorded by audit_event #{recorded[entry_id][0]} but missing"
+    return None
