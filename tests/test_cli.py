@@ -196,3 +196,9 @@ def test_import_row_errors_print_the_summary_once_then_each_line(cli, tmp_path, 
     err = capsys.readouterr().err.splitlines()
     assert err[0].startswith("导入被拒绝：2 行有错误") and "第" not in err[0]
     assert [line.split("：")[0].strip() for line in err[1:]] == ["第 2 行", "第 3 行"]
+
+
+def test_demo_refuses_a_database_made_by_init_even_with_an_admin_called_admin(cli, capsys):
+    cli("init", "--password-stdin", stdin=f"{ADMIN_PW}\n")
+    assert cli("demo", "--customers", "5", "--no-open", "--db", f"sqlite:///{cli.db_path}") == 1
+    assert "不会写入演示数据" in capsys.readouterr().err

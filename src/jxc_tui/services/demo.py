@@ -488,8 +488,10 @@ def seed_demo(names: Sequence[str] | None, customers: int, *, seed: int = 42,
     if customers < 0:
         raise ValueError("customers must be >= 0")
     demo_names = [n for n, _, _ in DEMO_USERS]
-    if User.select().where(User.username.not_in(demo_names)).exists():
-        # Never fill a real database with invented history signed by real people.
+    if User.select().exists() and (User.select().where(User.username.not_in(demo_names)).exists()
+                                   or not _has_demo_users()):
+        # Never fill a real database with invented history signed by real people:
+        # only an empty database, or one whose users are exactly the demo accounts.
         raise ValidationError("demo.not_demo")
     if _customer_count():
         return DemoSummary((), _customer_count(), 0, 0, 0, _total_balance(), True,
