@@ -30,6 +30,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "amount.out_of_range": "金额超出范围（最大 ±999,999,999,999.99）",
         "amount.several_values": "粘贴了多个值（含制表符或换行），请只输入一个金额",
         "amount.must_be_positive": "金额必须大于零",
+        "field.paste_too_long": "粘贴的内容太长（此处最多 {max} 个字符），未粘贴",
         # fields
         "field.required": "{field_label}不能为空",
         "field.control_chars": "{field_label}含有控制字符，已拒绝",
@@ -218,6 +219,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "amount.out_of_range": "Amount out of range (at most ±999,999,999,999.99)",
         "amount.several_values": "Several values pasted (tab or line break); enter one amount",
         "amount.must_be_positive": "The amount must be greater than zero",
+        "field.paste_too_long": "The pasted text is too long (at most {max} characters here); nothing was pasted",
         "field.required": "{field_label} is required",
         "field.control_chars": "{field_label} contains control characters and was refused",
         "field.invisible_chars": "{field_label} contains invisible characters (such as a zero-width space) and was refused",

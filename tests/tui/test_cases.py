@@ -217,3 +217,29 @@ async def test_c11_list_loads_a_page_at_a_time_and_sorts_numbers(many):
         await search(pilot, "C0066")  # C00660-C00669: 990.00 ... 1,003.50
         assert column(table, 3) == ["990.00", "991.50", "993.00", "994.50", "996.00", "997.50",
                                     "999.00", "1,000.50", "1,002.00", "1,003.50"]
+
+
+async def test_c10_form_fields_keep_multi_line_pastes_and_refuse_oversized_ones(ui):
+    app = ui.app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.logged_in(ui.actors.clerk)
+        await pilot.pause()
+        await pilot.press("escape", "n")
+        form = app.screen
+        form.query_one("#name").post_message(events.Paste("杭州西湖\n茶叶有限公司"))
+        await pilot.pause()
+        assert form.query_one("#name").value == "杭州西湖 茶叶有限公司"
+        form.query_one("#address").post_message(events.Paste("长" * 301))
+        await pilot.pause()
+        assert form.query_one("#address").value == ""
+        assert text_of(form, "#form-error") == "粘贴的内容太长（此处最多 300 个字符），未粘贴"
+
+
+async def test_c10_an_oversized_reason_paste_says_so(ui):
+    app = ui.app()
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = await open_dialog(pilot, ui)
+        dialog.query_one("#reason").post_message(events.Paste("很长" * 300))
+        await pilot.pause()
+        assert dialog.query_one("#reason").value == ""
+        assert text_of(dialog, "#dlg-error") == "粘贴的内容太长（此处最多 500 个字符），未粘贴"

@@ -15,7 +15,7 @@ from ..i18n import t
 from ..money import parse_amount
 from ..services import customers
 from ..services.customers import CustomerInput, CustomerView
-from ..widgets.inputs import MoneyInput, ReasonInput
+from ..widgets.inputs import MoneyInput, PasteInput, TextInput
 
 FIELDS = (("code", 64), ("name", 200), ("contact", 100), ("phone", 40), ("address", 300))
 
@@ -44,14 +44,14 @@ class CustomerFormScreen(ModalScreen[CustomerView | None]):
                 with Horizontal(classes="field-row"):
                     yield Label(t(f"field.{name}"), classes="field-label")
                     value = getattr(self.customer, name) if self.customer else ""
-                    yield Input(value=value, id=name, max_length=max_len)
+                    yield TextInput(value=value, id=name, max_length=max_len)
             if self.is_new:
                 with Horizontal(classes="field-row"):
                     yield Label(t("field.opening"), classes="field-label")
                     yield MoneyInput(id="opening", max_length=40)
             with Horizontal(classes="field-row"):
                 yield Label(t("form.opening_reason") if self.is_new else t("field.reason"), classes="field-label")
-                yield ReasonInput(id="reason", max_length=500)
+                yield TextInput(id="reason", max_length=500)
             yield Static(id="form-error", classes="error", markup=False)
             yield Static(t("form.hint"), classes="hint", markup=False)
 
@@ -66,8 +66,8 @@ class CustomerFormScreen(ModalScreen[CustomerView | None]):
         else:
             self.action_save()
 
-    def on_money_input_paste_refused(self, event: MoneyInput.PasteRefused) -> None:
-        self._error(t("amount.several_values"), event.input)
+    def on_paste_input_paste_refused(self, event: PasteInput.PasteRefused) -> None:
+        self._error(t(event.key, max=event.input.max_length), event.input)
 
     def _error(self, message: str, widget: Input | None = None) -> None:
         self.query_one("#form-error", Static).update(message)
@@ -82,7 +82,7 @@ class CustomerFormScreen(ModalScreen[CustomerView | None]):
 
     def action_save(self) -> None:
         data = CustomerInput(**{name: self.query_one(f"#{name}", Input).value for name, _ in FIELDS})
-        reason = self.query_one("#reason", ReasonInput).value
+        reason = self.query_one("#reason", TextInput).value
         actor = self.app.actor
         try:
             opening = self._opening()

@@ -20,7 +20,7 @@ from ..services.customers import CustomerView
 from ..services.ledger import DebtChange
 from ..text import clean_reason
 from ..widgets.cells import label, money_cell
-from ..widgets.inputs import MoneyInput, ReasonInput
+from ..widgets.inputs import MoneyInput, PasteInput, TextInput
 
 
 class AmountDialog(ModalScreen[DebtChange | None]):
@@ -50,7 +50,7 @@ class AmountDialog(ModalScreen[DebtChange | None]):
             yield Static(id="dlg-preview", markup=False)
             with Horizontal(classes="field-row"):
                 yield Label(t("setdebt.reason"), classes="field-label")
-                yield ReasonInput(id="reason", max_length=500)
+                yield TextInput(id="reason", max_length=500)
             yield Static(id="dlg-error", classes="error", markup=False)
             yield Static(t("setdebt.hint"), classes="hint", markup=False)
 
@@ -88,11 +88,11 @@ class AmountDialog(ModalScreen[DebtChange | None]):
             preview.update(error.message())
             preview.add_class("error")
 
-    def on_money_input_paste_refused(self, event: MoneyInput.PasteRefused) -> None:
-        self.set_error(t("amount.several_values"))
+    def on_paste_input_paste_refused(self, event: PasteInput.PasteRefused) -> None:
+        self.set_error(t(event.key, max=event.input.max_length))
 
     def action_enter(self) -> None:
-        reason = self.query_one("#reason", ReasonInput)
+        reason = self.query_one("#reason", TextInput)
         if self.focused is self.query_one("#amount") and not reason.value.strip():
             reason.focus()
             return
@@ -105,7 +105,7 @@ class AmountDialog(ModalScreen[DebtChange | None]):
 
     def action_save(self) -> None:
         amount_input = self.query_one("#amount", MoneyInput)
-        reason_input = self.query_one("#reason", ReasonInput)
+        reason_input = self.query_one("#reason", TextInput)
         try:
             amount = parse_amount(amount_input.value)
         except InvalidAmount as error:
