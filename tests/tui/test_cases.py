@@ -243,3 +243,14 @@ async def test_c10_an_oversized_reason_paste_says_so(ui):
         await pilot.pause()
         assert dialog.query_one("#reason").value == ""
         assert text_of(dialog, "#dlg-error") == "粘贴的内容太长（此处最多 500 个字符），未粘贴"
+
+
+async def test_a_sale_past_the_largest_debt_is_refused_in_the_preview(ui):
+    big = ui.add_customer("B02", "大额", "999999999999.00")
+    app = ui.app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.logged_in(ui.actors.clerk)
+        await search(pilot, "B02")
+        await pilot.press("down", "enter", "v", *"5.00")
+        assert text_of(app.screen, "#dlg-preview") == "金额超出范围（最大 ±999,999,999,999.99）"
+    assert customers.get_customer(ui.actors.admin, big).balance == Decimal("999999999999.00")

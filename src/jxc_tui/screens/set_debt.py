@@ -14,7 +14,7 @@ from textual.widgets import Input, Label, Static
 
 from ..errors import InvalidAmount, JxcError, StaleVersion
 from ..i18n import t
-from ..money import format_amount, parse_amount
+from ..money import check_range, format_amount, parse_amount
 from ..services import customers, ledger
 from ..services.customers import CustomerView
 from ..services.ledger import DebtChange
@@ -181,6 +181,7 @@ class MovementDialog(AmountDialog):
         if amount <= 0:
             return t("amount.must_be_positive")
         new = self.customer.balance + ledger.MOVEMENTS[self.kind] * amount
+        check_range(new)  # the debt it would leave must be a possible one
         return t("setdebt.change", change=format_amount(new - self.customer.balance, signed=True)) + \
             f" → {format_amount(new)}"
 
