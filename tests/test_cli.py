@@ -22,6 +22,7 @@ def cli(tmp_path, monkeypatch):
     """Run ``jxc`` against a fresh SQLite file, with a private config and log."""
     db_path = tmp_path / "jxc.sqlite3"
     monkeypatch.setenv("JXC_DB", f"sqlite:///{db_path}")
+    (tmp_path / "config.toml").write_text("", encoding="utf-8")  # a named config file must exist
     monkeypatch.setenv("JXC_CONFIG", str(tmp_path / "config.toml"))
     monkeypatch.delenv("JXC_USER", raising=False)
     monkeypatch.delenv("JXC_PASSWORD", raising=False)
@@ -103,6 +104,7 @@ def test_tampering_through_the_sqlite3_shell_is_refused_then_detected(cli, capsy
 
 
 def test_config_init_writes_a_readable_starter_file(cli, tmp_path, capsys):
+    (tmp_path / "config.toml").unlink()  # $JXC_CONFIG names a file that does not exist yet
     assert cli("config", "init") == 0
     written = tmp_path / "config.toml"
     import tomllib
@@ -168,8 +170,13 @@ def test_a_short_admin_password_creates_nothing(cli, capsys):
 
 
 def test_opening_the_tui_on_a_database_without_users_says_run_init(cli, capsys):
+    from jxc_tui.db import open_database
+
+    open_database(f"sqlite:///{cli.db_path}")  # a database that exists, with no users
+    close_database()
     assert cli() == 1
-    assert "jxc init" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "还没有用户" in err and "jxc init" in err
 
 
 def test_demo_prints_the_logins(cli, tmp_path, capsys):
@@ -202,3 +209,96 @@ def test_demo_refuses_a_database_made_by_init_even_with_an_admin_called_admin(cl
     cli("init", "--password-stdin", stdin=f"{ADMIN_PW}\n")
     assert cli("demo", "--customers", "5", "--no-open", "--db", f"sqlite:///{cli.db_path}") == 1
     assert "不会写入演示数据" in capsys.readouterr().err
+
+
+# --- mistyped paths: nothing is created, the message says what is wrong -------------------
+
+@pytest.mark.parametrize("args", [
+    (),  # bare jxc opens the TUI
+    ("audit", "verify"),
+    ("user", "list"),
+    ("user", "add", "zhang", "--role", "clerk", "--password-stdin"),
+    ("user", "passwd", "admin", "--password-stdin"),
+    ("import", "customers", "c.csv"),
+])
+def test_a_database_file_that_does_not_exist_is_not_created(cli, tmp_path, capsys, args):
+    typo = tmp_path / "x" / "typo.sqlite3"
+    assert cli("--db", f"sqlite:///{typo}", *args, stdin="new-pass-123\n", user="admin", password=ADMIN_PW) == 1
+    err = capsys.readouterr().err
+    assert f"没有找到数据库 {typo}" in err and "jxc init" in err, err
+    assert "意外" not in err and "密码" not in err
+    assert not typo.exists() and not typo.parent.exists()
+    assert not cli.db_path.exists()
+
+
+def test_no_database_message_in_english(cli, tmp_path, capsys):
+    typo = tmp_path / "typo.sqlite3"
+    assert cli("--lang", "en", "--db", f"sqlite:///{typo}", "audit", "verify", user="admin", password="x") == 1
+    err = capsys.readouterr().err
+    assert f"There is no database at {typo}" in err and "jxc init" in err, err
+    assert not typo.exists()
+
+
+def test_init_and_demo_still_create_their_database(cli, tmp_path):
+    new = tmp_path / "new" / "dir" / "jxc.sqlite3"
+    assert cli("--db", f"sqlite:///{new}", "init", "--password-stdin", stdin=f"{ADMIN_PW}\n") == 0
+    assert new.exists()
+    assert cli("--db", f"sqlite:///{new}", "audit", "verify", user="admin", password=ADMIN_PW) == 0
+    demo_db = tmp_path / "demo" / "d.sqlite3"
+    assert cli("demo", "--customers", "3", "--no-open", "--db", f"sqlite:///{demo_db}") == 0
+    assert demo_db.exists()
+
+
+@pytest.mark.parametrize("how", ["option", "env"])
+def test_a_named_config_file_must_exist(cli, tmp_path, capsys, monkeypatch, how):
+    missing = tmp_path / "nonexistent.toml"
+    args = ("--config", str(missing)) if how == "option" else ()
+    if how == "env":
+        monkeypatch.setenv("JXC_CONFIG", str(missing))
+    assert cli(*args, "init", "--password-stdin", stdin=f"{ADMIN_PW}\n") == 1
+    err = capsys.readouterr().err
+    assert f"配置文件 {missing} 不存在" in err and "jxc config init" in err, err
+    assert not cli.db_path.exists()
+    assert cli("--lang", "en", *args, "audit", "verify", user="admin", password=ADMIN_PW) == 1
+    assert f"There is no config file {missing}" in capsys.readouterr().err
+    # ... except for the command that creates it
+    assert cli(*args, "config", "init") == 0
+    assert missing.exists()
+    assert cli(*args, "init", "--password-stdin", stdin=f"{ADMIN_PW}\n") == 0
+
+
+def test_a_config_path_that_is_a_directory_is_a_clear_message(cli, tmp_path, capsys):
+    assert cli("--config", str(tmp_path), "audit", "verify", user="admin", password=ADMIN_PW) == 1
+    err = capsys.readouterr().err
+    assert f"{tmp_path} 是目录，不是文件" in err and "意外" not in err, err
+    assert cli("--config", str(tmp_path), "config", "init", "--force") == 1
+    err = capsys.readouterr().err
+    assert f"{tmp_path} 是目录，不是文件" in err and "意外" not in err, err
+
+
+@pytest.mark.parametrize(("make", "expected"), [
+    (lambda d: d / "nonexistent.txt", "找不到文件"),
+    (lambda d: d, "是目录，不是文件"),
+    (lambda d: (d / "empty.txt", (d / "empty.txt").write_text(""))[0], "没有可用的名称"),
+    (lambda d: (d / "blank.txt", (d / "blank.txt").write_text("\n\n  \n"))[0], "没有可用的名称"),
+    (lambda d: (d / "bin.dat", (d / "bin.dat").write_bytes(bytes(range(256)) * 64))[0], "没有可用的名称"),
+    (lambda d: (d / "elf", (d / "elf").write_bytes(b"\x7fELF\x02\x01\x00\x00\nsome text line\nAnother\n"))[0],
+     "没有可用的名称"),
+])
+def test_demo_names_file_mistakes_are_clear_and_create_nothing(cli, tmp_path, capsys, make, expected):
+    names_dir = tmp_path / "names"
+    names_dir.mkdir()
+    names = make(names_dir)
+    demo_db = tmp_path / "demo.sqlite3"
+    assert cli("demo", "--names", str(names), "--customers", "3", "--no-open", "--db", f"sqlite:///{demo_db}") == 1
+    err = capsys.readouterr().err
+    assert expected in err and str(names) in err and "意外" not in err and "Error" not in err, err
+    assert not demo_db.exists()
+
+
+def test_demo_names_mistake_in_english(cli, tmp_path, capsys):
+    demo_db = tmp_path / "demo.sqlite3"
+    assert cli("--lang", "en", "demo", "--names", str(tmp_path / "none.txt"), "--no-open",
+               "--db", f"sqlite:///{demo_db}") == 1
+    assert f"No such file: {tmp_path / 'none.txt'}" in capsys.readouterr().err
+    assert not demo_db.exists()

@@ -41,6 +41,19 @@ def test_unsupported_urls_are_refused(url):
         make_database(url)
 
 
+def test_a_missing_sqlite_file_is_created_only_when_asked(tmp_path):
+    from jxc_tui.errors import DatabaseMissing
+
+    path = tmp_path / "sub" / "dir" / "new.sqlite3"
+    with pytest.raises(DatabaseMissing) as info:
+        make_database(f"sqlite:///{path}", create=False)
+    assert info.value.params["path"] == str(path) and "jxc init" in str(info.value)
+    assert not (tmp_path / "sub").exists()
+    make_database(f"sqlite:///{path}").close()  # the default creates it, folders too
+    assert path.parent.is_dir()
+    make_database("sqlite:///:memory:", create=False)  # nothing to find on disk
+
+
 def test_sqlite_writes_begin_immediate_with_wal(sqlite_db):
     assert sqlite_db.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert sqlite_db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1

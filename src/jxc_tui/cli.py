@@ -114,7 +114,10 @@ def _login(args: argparse.Namespace):  # -> Actor
     return auth.login(args.user, password, origin="cli")
 
 
-def _open(cfg: Config) -> None:
+def _open(cfg: Config, *, create: bool = False) -> None:
+    """Open the configured database.  Only ``jxc init`` and ``jxc demo`` pass
+    ``create``: for every other command a SQLite file that does not exist is a
+    mistyped path, said as such (DatabaseMissing), not a new empty database."""
     import peewee
 
     from .db import open_database
@@ -122,7 +125,7 @@ def _open(cfg: Config) -> None:
 
     configure(cfg)
     try:
-        open_database(cfg.db_url)
+        open_database(cfg.db_url, create=create)
     except (peewee.OperationalError, peewee.InterfaceError, ImportError, OSError) as error:
         raise CliError(f"cannot open the database {cfg.db_url}: {error}") from error
 
@@ -152,7 +155,7 @@ def cmd_init(args: argparse.Namespace, cfg: Config) -> int:
 
     password = _read_new_password(args.password_stdin, f"{args.admin} password / 密码: ")
     auth.check_password_rules(password)  # before any file is created
-    _open(cfg)
+    _open(cfg, create=True)
     if auth.has_users():
         raise CliError(t("auth.already_initialised"))
     user = auth.bootstrap_admin(args.admin, password)
@@ -225,14 +228,31 @@ def cmd_audit(args: argparse.Namespace, cfg: Config) -> int:
     return EXIT_FAIL
 
 
+def _read_names(path: Path) -> list[str]:
+    """The names in a ``demo --names`` file, or a CliError saying what is wrong with it."""
+    from .services import demo
+
+    try:
+        names = demo.read_names(path)
+    except FileNotFoundError:
+        raise CliError(t("file.not_found", path=path)) from None
+    except IsADirectoryError:
+        raise CliError(t("file.is_directory", path=path)) from None
+    except OSError as error:
+        raise CliError(t("file.unreadable", path=path, reason=error.strerror or error)) from None
+    if not names:
+        raise CliError(t("demo.no_names", path=path))
+    return names
+
+
 def cmd_demo(args: argparse.Namespace, cfg: Config, explicit_db: str | None) -> int:
     from .services import demo
 
     if args.customers < 1:
         raise CliError("--customers must be at least 1")
     cfg.db_url = explicit_db or f"sqlite:///{user_data_dir() / 'demo.sqlite3'}"
-    _open(cfg)
-    names = demo.read_names(args.names) if args.names else demo.sample_names()
+    names = _read_names(args.names) if args.names else demo.sample_names()  # before a file is created
+    _open(cfg, create=True)
 
     def progress(done: int, total: int) -> None:
         print(f"\r  {done:,}/{total:,} customers", end="", file=sys.stderr, flush=True)
@@ -259,7 +279,10 @@ def cmd_config(args: argparse.Namespace, cfg: Config) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        cfg = load_config(args.config, args.db)
+        if args.lang:  # before the config is read, so its errors are in this language too
+            set_language(args.lang)
+        # `config init` writes the named file; every other command needs it to exist
+        cfg = load_config(args.config, args.db, require_named=args.command != "config")
         set_language(args.lang or cfg.language)
         cfg.language = args.lang or cfg.language
         commands: dict[str | None, Callable[[], int]] = {

@@ -1,7 +1,10 @@
 """Configuration: a TOML file read with ``tomllib`` and written with ``tomli-w``.
 
 Where it lives: ``--config PATH``, else ``$JXC_CONFIG``, else the platform's
-user config directory.  A missing file means defaults.  The database URL:
+user config directory.  A missing file in the config directory means
+defaults; a file named by ``--config`` or ``$JXC_CONFIG`` must exist (a
+mistyped path is not silently ignored), except for ``jxc config init``,
+which creates it.  The database URL:
 ``--db URL``, else ``$JXC_DB``, else ``[database] url``, else a SQLite file
 under the user data directory.
 """
@@ -16,6 +19,8 @@ from typing import Any
 
 import platformdirs
 import tomli_w
+
+from .i18n import t
 
 APP_NAME = "jxc-tui"
 
@@ -87,14 +92,38 @@ def _section(data: dict[str, Any], name: str) -> dict[str, Any]:
     return value
 
 
-def load_config(path: Path | None = None, db_url: str | None = None) -> Config:
-    """Read the config file (if any) and apply the overrides."""
+def _read_text(path: Path) -> str | None:
+    """The file's text; ``None`` if it does not exist; ConfigError if it cannot be read."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise ConfigError(t("file.is_directory", path=path)) from None
+    except OSError as exc:
+        raise ConfigError(t("file.unreadable", path=path, reason=exc.strerror or exc)) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+
+
+def load_config(path: Path | None = None, db_url: str | None = None, *,
+                require_named: bool = True) -> Config:
+    """Read the config file (if any) and apply the overrides.
+
+    A file named by ``path`` or ``$JXC_CONFIG`` that does not exist is a
+    :class:`ConfigError` unless ``require_named`` is false (``jxc config
+    init``, which is about to write it).
+    """
+    named = path is not None or bool(os.environ.get("JXC_CONFIG"))
     path = path or default_config_path()
     cfg = Config(path=path)
-    if path.exists():
+    text = _read_text(path)
+    if text is None and named and require_named:
+        raise ConfigError(t("config.missing", path=path))
+    if text is not None:
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: {exc}") from exc
         database = _section(data, "database")
         ui = _section(data, "ui")
@@ -138,9 +167,10 @@ def starter_config() -> dict[str, Any]:
 
 
 def write_starter_config(path: Path, *, force: bool = False) -> Path:
+    if path.is_dir():
+        raise ConfigError(t("file.is_directory", path=path))
     if path.exists() and not force:
         raise ConfigError(f"{path} already exists (use --force to overwrite)")
-    path.parent.mkdir(parents=True, exist_ok=True)
     header = (
         "# jxc-tui configuration (written by `jxc config init`).\n"
         "# database.url: sqlite:////path/file.sqlite3 or postgresql://user@host/db\n"
@@ -148,5 +178,9 @@ def write_starter_config(path: Path, *, force: bool = False) -> Path:
         "# roles: role -> permissions checked by the services on every write.\n"
         "# See config.example.toml in the source for every key explained.\n\n"
     )
-    path.write_text(header + tomli_w.dumps(starter_config()), encoding="utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(header + tomli_w.dumps(starter_config()), encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(t("file.unwritable", path=path, reason=exc.strerror or exc)) from None
     return path

@@ -19,7 +19,7 @@ import peewee
 from playhouse.db_url import connect as connect_url
 
 from .config import ConfigError
-from .errors import DatabaseBusy
+from .errors import DatabaseBusy, DatabaseMissing
 from .models import ALL_MODELS, SchemaVersion, database
 
 SCHEMA_VERSION = 2
@@ -40,7 +40,10 @@ class DatabaseUrlError(ConfigError):
     """The database URL names no backend we support, or a newer schema."""
 
 
-def make_database(url: str) -> peewee.Database:
+def make_database(url: str, *, create: bool = True) -> peewee.Database:
+    """The peewee database for ``url``.  A SQLite file that does not exist is
+    created (with its folders) only when ``create``; otherwise
+    :class:`DatabaseMissing` is raised and nothing is made on disk."""
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
         # sqlite:///relative.db or sqlite:////absolute/path.db (as SQLAlchemy and peewee read it)
@@ -49,7 +52,10 @@ def make_database(url: str) -> peewee.Database:
             path = ":memory:"
         else:
             path = str(Path(path).expanduser())
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            if not create and not Path(path).exists():
+                raise DatabaseMissing(path=path)
+            if create:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
         return peewee.SqliteDatabase(
             path, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE",
             timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False,
@@ -59,9 +65,13 @@ def make_database(url: str) -> peewee.Database:
     raise DatabaseUrlError(f"unsupported database URL {url!r} (use sqlite:///PATH or postgresql://...)")
 
 
-def open_database(url: str) -> peewee.Database:
-    """Bind the models to the database at ``url`` and bring its schema up to date."""
-    db = make_database(url)
+def open_database(url: str, *, create: bool = True) -> peewee.Database:
+    """Bind the models to the database at ``url`` and bring its schema up to date.
+
+    ``create=False`` refuses a SQLite file that does not exist yet
+    (:class:`DatabaseMissing`) instead of creating an empty one.
+    """
+    db = make_database(url, create=create)
     database.initialize(db)
     db.connect(reuse_if_open=True)
     migrate()

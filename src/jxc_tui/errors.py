@@ -89,3 +89,10 @@ class DatabaseBusy(JxcError):
     """Another terminal held the database too long; nothing was written."""
 
     key = "error.busy"
+
+
+class DatabaseMissing(JxcError):
+    """A SQLite file that does not exist, named to a command that does not create one
+    (only ``jxc init`` and ``jxc demo`` do): most likely a mistyped path."""
+
+    key = "db.missing"

@@ -116,13 +116,16 @@ def read_names(path: str | os.PathLike[str] | resources.abc.Traversable) -> list
     Copes with a UTF-8 BOM (or GB18030), CRLF/CR/LF, and header lines at the
     top -- a byline, a date, a column title, blanks -- which are recognised,
     not counted off, so a plain list loses nothing.  Blank lines, lines with
-    control characters, lines without a letter and repeats are skipped.
+    control characters, lines without a letter and repeats are skipped.  A
+    file holding NUL bytes is not text (a program, an image, UTF-16): no names.
     """
     if hasattr(path, "read_bytes"):
         data = path.read_bytes()  # Path or importlib.resources Traversable
     else:
         with open(path, "rb") as fh:
             data = fh.read()
+    if b"\x00" in data:  # its "lines" between the binary would pass as names
+        return []
     return parse_names(_decode(data))
 
 
