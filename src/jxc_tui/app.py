@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -49,6 +50,7 @@ class JxcApp(App[None]):
         self.config = config
         self.login_hint = login_hint
         self.actor: Actor | None = None
+        self._held_keys: list[tuple[str, str | None]] | None = None
         self.title = t("app.title")
         if config.theme in self.available_themes:
             self.theme = config.theme
@@ -83,6 +85,37 @@ class JxcApp(App[None]):
             return True
         self.notify(t("no_permission", what=what), severity="error", markup=False)
         return False
+
+    # --- type-ahead -------------------------------------------------------------
+
+    def hold_keys(self, seconds: float = 3.0) -> None:
+        """Keep the keys typed from now on until :meth:`release_keys` (or a
+        timeout): typed ahead of a search's results, they are meant for them."""
+        if self._held_keys is None:
+            self._held_keys = []
+            self.set_timer(seconds, self.release_keys)
+
+    def release_keys(self) -> None:
+        keys, self._held_keys = self._held_keys, None
+        if keys:
+            self.run_worker(self._replay(keys), group="typeahead")
+
+    async def _replay(self, keys: list[tuple[str, str | None]]) -> None:
+        from textual._wait import wait_for_idle
+
+        for key, character in keys:
+            event = events.Key(key, character)
+            event.set_sender(self)
+            if self._driver is not None:
+                self._driver.send_message(event)
+            await wait_for_idle(0)
+
+    async def on_event(self, event: events.Event) -> None:
+        if (self._held_keys is not None and isinstance(event, events.Key) and not event.is_forwarded
+                and event.key not in ("ctrl+q", "ctrl+c")):
+            self._held_keys.append((event.key, event.character))
+            return
+        await super().on_event(event)
 
     # --- errors -----------------------------------------------------------------
 

@@ -16,16 +16,16 @@ from ..money import parse_amount
 from ..services import customers
 from ..services.customers import CustomerInput, CustomerView
 from ..widgets.inputs import MoneyInput, PasteInput, TextInput
+from .fields import ENTER, EnterPressed, FieldFlow
 
 FIELDS = (("code", 64), ("name", 200), ("contact", 100), ("phone", 40), ("address", 300))
 
 
-class CustomerFormScreen(ModalScreen[CustomerView | None]):
+class CustomerFormScreen(FieldFlow, ModalScreen[CustomerView | None]):
     BINDINGS = [
         Binding("escape", "cancel", t("key.cancel"), id="form.cancel"),
         Binding("ctrl+s", "save", t("key.save"), id="form.save"),
-        # priority: focus moves before later keys are delivered (fast typing, SSH lag)
-        Binding("enter", "enter", t("key.save"), show=False, priority=True),
+        ENTER,
     ]
 
     def __init__(self, customer: CustomerView | None) -> None:
@@ -58,12 +58,13 @@ class CustomerFormScreen(ModalScreen[CustomerView | None]):
     def on_mount(self) -> None:
         self.query_one("#code" if self.is_new else "#name", Input).focus()
 
-    def action_enter(self) -> None:
+    def next_field(self, field: object) -> Input | None:
         inputs = list(self.query(Input))
-        index = inputs.index(self.focused) if self.focused in inputs else len(inputs) - 1
-        if index + 1 < len(inputs):
-            inputs[index + 1].focus()
-        else:
+        index = inputs.index(field) if field in inputs else len(inputs) - 1
+        return inputs[index + 1] if index + 1 < len(inputs) else None
+
+    def on_enter_pressed(self, event: EnterPressed) -> None:
+        if not event.moved:
             self.action_save()
 
     def on_paste_input_paste_refused(self, event: PasteInput.PasteRefused) -> None:

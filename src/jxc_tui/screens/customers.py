@@ -22,6 +22,7 @@ from ..i18n import t
 from ..services import customers, thread_connection
 from ..services.customers import CustomerView, SearchPage
 from ..widgets.cells import cell, label, money_cell
+from .fields import ENTER, EnterPressed, FieldFlow
 
 PAGE_SIZE = 60
 SORT_CYCLE = ("code", "debt_desc", "debt_asc", "name")
@@ -34,7 +35,7 @@ class CustomerTable(DataTable[object]):
     BINDINGS = [Binding("enter", "select_cursor", t("key.open"), show=False)]
 
 
-class CustomersScreen(Screen[None]):
+class CustomersScreen(FieldFlow, Screen[None]):
     AUTO_FOCUS = "#search"
 
     BINDINGS = [
@@ -47,8 +48,7 @@ class CustomersScreen(Screen[None]):
         Binding("s", "sort", t("key.sort"), id="customers.sort"),
         Binding("l", "change_log", t("key.log"), id="customers.log"),
         Binding("ctrl+o", "logout", t("key.logout"), id="customers.logout"),
-        # priority: handled before the keys typed after it are delivered
-        Binding("enter", "enter", t("key.open"), show=False, priority=True),
+        ENTER,
     ]
 
     def __init__(self) -> None:
@@ -95,14 +95,20 @@ class CustomersScreen(Screen[None]):
             self._timer.stop()
         self._timer = self.set_timer(SEARCH_DELAY, self.start_search)
 
-    def action_enter(self) -> None:
-        if self.focused is self.query_one("#search"):
-            if self._timer is not None:  # Enter before the pause: search now
-                self._timer.stop()
-                self.start_search()
-            self.table.focus()
-        else:
+    def next_field(self, field: object) -> CustomerTable | None:
+        if field is self.query_one("#search"):
+            self._searching = True
+            self.app.hold_keys()  # keys typed from here on are meant for this search's results
+            return self.table
+        return None
+
+    def on_enter_pressed(self, event: EnterPressed) -> None:
+        if not event.moved:
             self.action_open()
+        elif self._timer is not None or self._searching:  # search what was typed, now
+            if self._timer is not None:
+                self._timer.stop()
+            self.start_search()
 
     def _when_ready(self, action: Callable[[], None]) -> None:
         """Run a key's action on the row it was meant for: after the pending search."""
@@ -140,6 +146,7 @@ class CustomersScreen(Screen[None]):
     def _fetch_failed(self, error: Exception) -> None:
         self._loading = self._searching = False
         self._deferred.clear()
+        self.app.release_keys()
         self.app.report(error)
 
     def _show_page(self, page: SearchPage, generation: int) -> None:
@@ -162,6 +169,7 @@ class CustomersScreen(Screen[None]):
             deferred, self._deferred = self._deferred, []
             for action in deferred:
                 action()
+            self.app.release_keys()
 
     def _update_status(self) -> None:
         shown = len(self.rows)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
@@ -14,13 +13,12 @@ from ..i18n import t
 from ..services import auth, thread_connection
 from ..services.policy import Actor
 from ..app import terminal_origin
+from .fields import ENTER, EnterPressed, FieldFlow
 
 
-class LoginScreen(Screen[None]):
+class LoginScreen(FieldFlow, Screen[None]):
     AUTO_FOCUS = "#username"
-    # Enter is handled before the keys typed after it are delivered, so a fast
-    # typist's (or a laggy SSH link's) next keys land in the next field.
-    BINDINGS = [Binding("enter", "enter", t("login.submit"), show=False, priority=True)]
+    BINDINGS = [ENTER]
 
     def __init__(self, hint: str = "") -> None:
         super().__init__()
@@ -37,11 +35,17 @@ class LoginScreen(Screen[None]):
                 yield Static(self.hint, id="login-demo", markup=False)
         yield Footer()
 
-    def action_enter(self) -> None:
+    def next_field(self, field: object) -> Input | None:
+        password = self.query_one("#password", Input)
+        return None if field is password else password
+
+    def on_enter_pressed(self, event: EnterPressed) -> None:
+        if event.moved:
+            return
         username = self.query_one("#username", Input)
         password = self.query_one("#password", Input)
-        if self.focused is not password or not username.value.strip():
-            (password if username.value.strip() else username).focus()
+        if not username.value.strip():
+            self.set_focus(username)
             return
         if not password.value:  # an empty password is no attempt: nothing is counted
             self.query_one("#login-error", Static).update(t("login.password_required"))

@@ -21,16 +21,16 @@ from ..services.ledger import DebtChange
 from ..text import clean_reason
 from ..widgets.cells import label, money_cell
 from ..widgets.inputs import MoneyInput, PasteInput, TextInput
+from .fields import ENTER, EnterPressed, FieldFlow
 
 
-class AmountDialog(ModalScreen[DebtChange | None]):
+class AmountDialog(FieldFlow, ModalScreen[DebtChange | None]):
     """Shared frame: customer, current debt, amount, live preview, reason."""
 
     BINDINGS = [
         Binding("escape", "cancel", t("key.cancel"), id="dialog.cancel"),
         Binding("ctrl+s", "save", t("key.save"), id="dialog.save"),
-        # priority: handled before later keys are delivered (fast typing, SSH lag)
-        Binding("enter", "enter", t("key.save"), show=False, priority=True),
+        ENTER,
     ]
     title_key = ""
     amount_key = ""
@@ -91,12 +91,15 @@ class AmountDialog(ModalScreen[DebtChange | None]):
     def on_paste_input_paste_refused(self, event: PasteInput.PasteRefused) -> None:
         self.set_error(t(event.key, max=event.input.max_length))
 
-    def action_enter(self) -> None:
+    def next_field(self, field: object) -> TextInput | None:
         reason = self.query_one("#reason", TextInput)
-        if self.focused is self.query_one("#amount") and not reason.value.strip():
-            reason.focus()
-            return
-        self.action_save()
+        if field is self.query_one("#amount") and not reason.value.strip():
+            return reason
+        return None
+
+    def on_enter_pressed(self, event: EnterPressed) -> None:
+        if not event.moved:
+            self.action_save()
 
     # --- saving -------------------------------------------------------------------
 
