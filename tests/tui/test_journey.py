@@ -226,15 +226,16 @@ async def test_change_log_shows_failed_logins_and_event_detail(ui):
         screen = app.screen
         await wait_for(pilot, lambda: screen.query_one("#events").row_count > 0)
         actions = column(screen.query_one("#events"), 3)
-        assert actions[:2] == ["auth.login", "auth.login_failed"]
+        assert actions[:2] == ["登录", "登录失败"]
         # filter by action prefix
         screen.query_one("#f-action").value = "customer."
         screen.query_one("#f-action").focus()
         await pilot.press("enter")
-        await wait_for(pilot, lambda: set(column(screen.query_one("#events"), 3)) == {"customer.create"})
+        await wait_for(pilot, lambda: set(column(screen.query_one("#events"), 3)) == {"新建客户"})
         await pilot.press("enter")
         assert isinstance(app.screen, EventDetailScreen)
         assert app.screen.event.action == "customer.create"
+        assert ("动作", "新建客户 (customer.create)") in app.screen.pairs
 
 
 async def test_clerk_cannot_open_change_log(ui):

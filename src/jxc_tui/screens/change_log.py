@@ -25,6 +25,12 @@ PAGE_SIZE = 100
 FILTERS = ("since", "until", "user", "action", "customer")
 
 
+def action_label(action: str) -> str:
+    """An audit action in the user's language (the code itself when it has no label)."""
+    label_text = t(f"action.{action}")
+    return action if label_text == f"action.{action}" else label_text
+
+
 _SUMMARY_FIRST = ("balance", "change", "opening", "name", "code", "role", "username")
 
 
@@ -136,7 +142,8 @@ class ChangeLogScreen(Screen[None]):
         for ev in rows[:PAGE_SIZE]:
             self.events[ev.id] = ev
             table.add_row(cell(ev.id), cell(clock.format_local(ev.created_at)), cell(ev.actor_name),
-                          cell(ev.action), cell(ev.customer_code), cell(_summary(ev)), key=str(ev.id))
+                          cell(action_label(ev.action)), cell(ev.customer_code), cell(_summary(ev)),
+                          key=str(ev.id))
         more = t("list.count_more") if self.has_more else ""
         self.query_one("#log-status", Static).update(t("log.loaded", n=len(self.events), more=more))
 
@@ -162,7 +169,7 @@ class EventDetailScreen(DetailsDialog):
         pairs: list[tuple[str, object]] = [
             (t("col.when"), clock.format_local(ev.created_at, seconds=True)),
             (t("col.who"), ev.actor_name),
-            (t("col.action"), ev.action),
+            (t("col.action"), f"{action_label(ev.action)} ({ev.action})"),
         ]
         if ev.customer_code:
             pairs.append((t("col.customer"), f"{ev.customer_code} {ev.customer_name}"))
