@@ -210,3 +210,23 @@ def test_renaming_updates_the_pinyin_keys(db, actors, shop):
     customers.update_customer(actors.clerk, cid, v, CustomerInput(code="B002", name="曾小贤"))
     assert _codes(actors.viewer, "szs") == []
     assert _codes(actors.viewer, "zxx") == ["B002"]
+
+
+def test_matches_that_begin_with_the_query_come_first_and_paging_covers_all(db, actors):
+    """``bjh``: 北极火 (bjh...) before 微播江湖 (wbjh), whatever their codes;
+    every match still arrives exactly once across pages."""
+    from jxc_tui.services.customers import CustomerInput, create_customer
+
+    for code, name in [("A01", "微播江湖"), ("A02", "北极火锅"), ("A03", "汇保车汇"), ("A04", "白金汉宫"),
+                       ("A05", "百酒汇"), ("A06", "北京华夏"), ("A07", "无关客户"), ("BJH9", "别的")]:
+        create_customer(actors.clerk, CustomerInput(code=code, name=name))
+    first = customers.search_customers(actors.clerk, "bjh", limit=3)
+    assert [c.name for c in first.rows] == ["北极火锅", "白金汉宫", "百酒汇"]
+    assert first.has_more
+    seen = [c.code for c in first.rows]
+    page = first
+    while page.has_more:
+        page = customers.search_customers(actors.clerk, "bjh", limit=3, after=page.cursor)
+        seen += [c.code for c in page.rows]
+    # begins with bjh (code order), then contains it: 微播江湖 wbjh, 汇保车汇 hbjh (车 read ju)
+    assert seen == ["A02", "A04", "A05", "A06", "BJH9", "A01", "A03"]

@@ -103,7 +103,7 @@ def text_of(screen, selector: str) -> str:
     return getattr(content, "plain", str(content))
 
 
-async def wait_for(pilot, predicate, timeout: float = 5.0) -> None:
+async def wait_for(pilot, predicate, timeout: float = 10.0) -> None:
     """Let workers finish: poll until ``predicate()`` holds (fails the test after ``timeout``)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

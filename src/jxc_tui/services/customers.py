@@ -227,6 +227,8 @@ def search_customers(actor: Actor, query: str = "", *, sort: str = "code", limit
     if sort not in SORTS:
         raise ValueError(f"unknown sort {sort!r}")
     q = normalise_query(query)[:MAX_QUERY]
+    if q and sort == "code":
+        return _ranked(q, limit, after)
     order, cursor_cols = _order(sort)
     select = Customer.select()
     if q:
@@ -238,6 +240,40 @@ def search_customers(actor: Actor, query: str = "", *, sort: str = "code", limit
     rows = rows[:limit]
     cursor = tuple(getattr(rows[-1], c.name) for c in cursor_cols) if rows else None
     return SearchPage([view(r) for r in rows], has_more, cursor, q, sort, after is None)
+
+
+def _starts(q: str) -> Expression:
+    """Matches that begin with what was typed: code, name, or a pinyin reading."""
+    low = q.lower()
+    return (Customer.code.startswith(q) | Customer.name.startswith(q) | Customer.pinyin_initials.startswith(low)
+            | Customer.pinyin_initials.contains(" " + low) | Customer.pinyin_full.startswith(low)
+            | Customer.pinyin_full.contains(" " + low))
+
+
+def _ranked(q: str, limit: int, after: tuple[Any, ...] | None) -> SearchPage:
+    """Code order, but matches that begin with the query come first: ``bjh``
+    shows 北极火 before 微播江湖.  The cursor says which part it is in:
+    ``("starts", code)`` or ``("rest", code)``."""
+    part, last = after if after is not None else ("starts", None)
+    rows: list[Customer] = []
+    if part == "starts":
+        select = Customer.select().where(_starts(q))
+        if last is not None:
+            select = select.where(Customer.code > last)
+        rows = list(select.order_by(Customer.code).limit(limit + 1))
+        if len(rows) > limit:
+            rows = rows[:limit]
+            return SearchPage([view(r) for r in rows], True, ("starts", rows[-1].code), q, "code", after is None)
+        part, last = "rest", None
+    select = Customer.select().where(_match(q) & ~_starts(q))
+    if last is not None:
+        select = select.where(Customer.code > last)
+    need = limit - len(rows)
+    rest = list(select.order_by(Customer.code).limit(need + 1))
+    has_more = len(rest) > need
+    rest = rest[:need]
+    cursor = ("rest", rest[-1].code if rest else last)  # ("rest", None): the rest from its start
+    return SearchPage([view(r) for r in rows + rest], has_more, cursor, q, "code", after is None)
 
 
 def count_customers(actor: Actor) -> int:
