@@ -25,7 +25,7 @@ from ..models import OPENING, Customer
 from ..money import check_range, format_amount, from_fen, to_fen
 from ..text import clean_field, clean_reason, has_controls
 from . import audit, ledger
-from .pinyin import phone_digits, search_fields
+from .pinyin import FIELD_SEPARATOR, phone_digits, search_fields
 from .policy import Actor, require
 
 DETAIL_FIELDS = ("code", "name", "contact", "phone", "address")
@@ -243,11 +243,8 @@ def search_customers(actor: Actor, query: str = "", *, sort: str = "code", limit
 
 
 def _starts(q: str) -> Expression:
-    """Matches that begin with what was typed: code, name, or a pinyin reading."""
-    low = q.lower()
-    return (Customer.code.startswith(q) | Customer.name.startswith(q) | Customer.pinyin_initials.startswith(low)
-            | Customer.pinyin_initials.contains(" " + low) | Customer.pinyin_full.startswith(low)
-            | Customer.pinyin_full.contains(" " + low))
+    """Matches that begin with what was typed: code, name, phone or a pinyin reading."""
+    return Customer.search_key.contains(FIELD_SEPARATOR + q.lower())
 
 
 def _ranked(q: str, limit: int, after: tuple[Any, ...] | None) -> SearchPage:

@@ -84,7 +84,10 @@ def phone_digits(phone: str) -> str:
 
 
 def search_key(code: str, name: str, phone: str, initials: str, full: str) -> str:
-    return FIELD_SEPARATOR.join((code.lower(), name.lower(), phone_digits(phone), initials, full))
+    """Every searchable value, each one led by the separator, so ``contains(q)``
+    finds q anywhere and ``contains(SEP + q)`` finds values that begin with q."""
+    values = [code.lower(), name.lower(), phone_digits(phone), *initials.split(), *full.split()]
+    return "".join(FIELD_SEPARATOR + v for v in values if v)
 
 
 def search_fields(code: str, name: str, phone: str) -> tuple[str, str, str]:
