@@ -227,7 +227,11 @@ async def test_change_log_shows_failed_logins_and_event_detail(ui):
         await wait_for(pilot, lambda: screen.query_one("#events").row_count > 0)
         actions = column(screen.query_one("#events"), 3)
         assert actions[:2] == ["登录", "登录失败"]
-        # filter by action prefix
+        # filter by action: a label as shown, or a code prefix
+        screen.query_one("#f-action").value = "登录失败"
+        screen.query_one("#f-action").focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: set(column(screen.query_one("#events"), 3)) == {"登录失败"})
         screen.query_one("#f-action").value = "customer."
         screen.query_one("#f-action").focus()
         await pilot.press("enter")
@@ -287,7 +291,7 @@ def burst(app, *keys: str) -> None:
     from textual import events
 
     for key in keys:
-        character = {"enter": "\r", "space": " "}.get(key, key if len(key) == 1 else None)
+        character = {"enter": "\r", "space": " ", "slash": "/"}.get(key, key if len(key) == 1 else None)
         app._driver.send_message(events.Key(key, character))
 
 
@@ -386,3 +390,40 @@ async def test_detail_pages_through_a_long_ledger_to_the_opening_entry(ui):
         await wait_for(pilot, lambda: table.row_count == LEDGER_PAGE + 11)
         assert cells(table, table.row_count - 1)[1] == "期初"
         assert "还有更多" not in text_of(screen, "#ledger-status")
+
+
+async def test_slash_in_a_burst_focuses_the_search_before_the_keys_behind_it(ui):
+    app = ui.app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.logged_in(ui.actors.clerk)
+        await wait_for(pilot, lambda: not app.screen._searching)
+        await pilot.press("escape")  # the results have focus, on C001
+        burst(app, "slash", *"C002", "enter", "e", *"555", "enter", *"burst", "enter")
+        await wait_for(pilot, lambda: customers.get_customer(ui.actors.admin, ui.ids["C002"]).balance
+                       == Decimal("555.00"))
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, CustomersScreen) and len(app.screen_stack) == 2
+        # the list shows the new figure in full
+        assert cells(app.screen.query_one("#customers"), 0)[3] == "555.00"
+    assert [e.reason for e in ledger.customer_entries(ui.actors.admin, ui.ids["C001"])] == ["期初"]
+
+
+async def test_slash_is_typed_inside_a_query_but_not_first(ui):
+    app = ui.app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.logged_in(ui.actors.clerk)
+        await pilot.pause()
+        search = app.screen.query_one("#search")
+        await pilot.press("slash", "slash", *"A", "slash", "B")
+        assert search.value == "A/B"
+
+
+async def test_a_changed_debt_is_shown_in_full_in_the_list(ui):
+    app = ui.app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.logged_in(ui.actors.finance)
+        await search(pilot, "C001")
+        await pilot.press("down", "e", *"999999999999.99", "enter", *"大额", "enter")
+        assert cells(app.screen.query_one("#customers"), 0)[3] == "999,999,999,999.99"
+        table = app.screen.query_one("#customers")
+        assert table.ordered_columns[3].get_render_width(table) >= len("999,999,999,999.99") + 2

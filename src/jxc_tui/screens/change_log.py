@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import get_current_worker
 
 from .. import clock
-from ..i18n import t
+from ..i18n import MESSAGES, get_language, t
 from ..services import audit, thread_connection
 from ..services.audit import EventFilter, EventView
 from ..widgets.cells import cell
@@ -29,6 +29,14 @@ def action_label(action: str) -> str:
     """An audit action in the user's language (the code itself when it has no label)."""
     label_text = t(f"action.{action}")
     return action if label_text == f"action.{action}" else label_text
+
+
+def action_code(text: str) -> str:
+    """What was typed in the action filter: a label (改欠款) or a code prefix (debt.)."""
+    for key, value in MESSAGES[get_language()].items():
+        if key.startswith("action.") and value == text:
+            return key.removeprefix("action.")
+    return text
 
 
 _SUMMARY_FIRST = ("balance", "change", "opening", "name", "code", "role", "username")
@@ -105,7 +113,7 @@ class ChangeLogScreen(Screen[None]):
             self.query_one("#log-status", Static).update(t("log.bad_date"))
             return
         self.filters = EventFilter(since=since, until=until, actor_name=values["user"],
-                                   action=values["action"], customer_code=values["customer"])
+                                   action=action_code(values["action"]), customer_code=values["customer"])
         self.reload()
         self.query_one("#events").focus()
 

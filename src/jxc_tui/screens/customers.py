@@ -13,6 +13,7 @@ from rich.text import Text
 from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Static
@@ -29,6 +30,19 @@ SORT_CYCLE = ("code", "debt_desc", "debt_asc", "name")
 SEARCH_DELAY = 0.12
 
 
+class SearchInput(Input):
+    """The search box.  ``/`` focuses it from anywhere; typed inside a query
+    (``[/]`` finds ``C[/]01``) it is a character, but not as the first one."""
+
+    class Slash(Message):
+        pass
+
+    def on_search_input_slash(self, message: "SearchInput.Slash") -> None:
+        message.stop()
+        if self.value:
+            self.insert_text_at_cursor("/")
+
+
 class CustomerTable(DataTable[object]):
     """Rows keyed by customer id."""
 
@@ -39,7 +53,7 @@ class CustomersScreen(FieldFlow, Screen[None]):
     AUTO_FOCUS = "#search"
 
     BINDINGS = [
-        Binding("slash", "focus_search", t("key.search"), id="customers.search"),
+        Binding("slash", "focus_search", t("key.search"), id="customers.search", priority=True),
         Binding("e", "set_debt", t("key.set_debt"), id="customers.set_debt"),
         Binding("r", "receipt", t("key.receipt"), id="customers.receipt"),
         Binding("n", "new_customer", t("key.new"), id="customers.new"),
@@ -64,7 +78,7 @@ class CustomersScreen(FieldFlow, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="topbar", markup=False)
-        yield Input(placeholder=t("list.search"), id="search", max_length=customers.MAX_QUERY)
+        yield SearchInput(placeholder=t("list.search"), id="search", max_length=customers.MAX_QUERY)
         table = CustomerTable(id="customers", cursor_type="row", zebra_stripes=True)
         table.add_column(t("list.code"), key="code", width=10)
         table.add_column(t("list.name"), key="name", width=29)
@@ -120,7 +134,7 @@ class CustomersScreen(FieldFlow, Screen[None]):
     def on_key(self, event: events.Key) -> None:
         if event.key in ("down", "escape") and self.focused is self.query_one("#search"):
             event.stop()
-            self.table.focus()
+            self.set_focus(self.table)
 
     def start_search(self) -> None:
         self._timer = None
@@ -208,7 +222,7 @@ class CustomersScreen(FieldFlow, Screen[None]):
         table.update_cell(key, "code", cell(fresh.code))
         table.update_cell(key, "name", cell(fresh.name))
         table.update_cell(key, "phone", cell(fresh.phone))
-        table.update_cell(key, "debt", money_cell(fresh.balance))
+        table.update_cell(key, "debt", money_cell(fresh.balance), update_width=True)  # never cut a figure
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
@@ -217,7 +231,11 @@ class CustomersScreen(FieldFlow, Screen[None]):
     # --- actions ----------------------------------------------------------------
 
     def action_focus_search(self) -> None:
-        self.query_one("#search", Input).focus()
+        search = self.query_one("#search", SearchInput)
+        if self.focused is search:
+            search.post_message(SearchInput.Slash())  # in order with the keys before it
+        else:
+            self.set_focus(search)  # at once: the keys typed next go to the box
 
     def action_open(self) -> None:
         self._when_ready(self._open)
