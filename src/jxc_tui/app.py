@@ -51,6 +51,7 @@ class JxcApp(App[None]):
         self.login_hint = login_hint
         self.actor: Actor | None = None
         self._held_keys: list[tuple[str, str | None]] | None = None
+        self._hold_generation = 0  # a stale hold's timeout must not release a newer hold
         self.title = t("app.title")
         if config.theme in self.available_themes:
             self.theme = config.theme
@@ -93,7 +94,9 @@ class JxcApp(App[None]):
         timeout): typed ahead of a search's results, they are meant for them."""
         if self._held_keys is None:
             self._held_keys = []
-            self.set_timer(seconds, self.release_keys)
+            self._hold_generation += 1
+            generation = self._hold_generation
+            self.set_timer(seconds, lambda: self.release_keys() if generation == self._hold_generation else None)
 
     def release_keys(self) -> None:
         keys, self._held_keys = self._held_keys, None

@@ -427,3 +427,14 @@ async def test_a_changed_debt_is_shown_in_full_in_the_list(ui):
         assert cells(app.screen.query_one("#customers"), 0)[3] == "999,999,999,999.99"
         table = app.screen.query_one("#customers")
         assert table.ordered_columns[3].get_render_width(table) >= len("999,999,999,999.99") + 2
+
+
+async def test_an_old_hold_timeout_does_not_release_a_newer_hold(ui):
+    app = ui.app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.hold_keys(seconds=0.2)
+        app.release_keys()
+        app.hold_keys(seconds=5)
+        await pilot.pause(0.5)
+        assert app._held_keys is not None  # still holding for the newer search
+        app.release_keys()
