@@ -7,6 +7,7 @@ logged-in actor, the way user-caused errors and unexpected faults are shown
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
@@ -107,11 +108,37 @@ class JxcApp(App[None]):
         from textual._wait import wait_for_idle
 
         for key, character in keys:
-            event = events.Key(key, character)
-            event.set_sender(self)
-            if self._driver is not None:
-                self._driver.send_message(event)
+            if self._driver is None:
+                return
+            self._driver.send_message(events.Key(key, character))
             await wait_for_idle(0)
+            # until the key is handled and whatever it opened has mounted and taken focus
+            for round_ in range(12):
+                before = (self.screen, self.screen.focused)
+                await self._settle()
+                if round_ >= 2 and (self.screen, self.screen.focused) == before and before[1] is not None:
+                    break
+
+    async def _settle(self) -> None:
+        """Wait until the app and the current screen's widgets have handled what
+        is queued now: 'e' must have opened its dialog before '9' is typed."""
+        done = asyncio.Event()
+        pending = 0
+
+        def one_done() -> None:
+            nonlocal pending
+            pending -= 1
+            if pending == 0:
+                done.set()
+
+        for node in [self, *self.screen.walk_children(with_self=True)]:
+            if node.call_later(one_done):
+                pending += 1
+        if pending:
+            try:
+                await asyncio.wait_for(done.wait(), timeout=2)
+            except asyncio.TimeoutError:
+                pass
 
     async def on_event(self, event: events.Event) -> None:
         if (self._held_keys is not None and isinstance(event, events.Key) and not event.is_forwarded

@@ -86,7 +86,7 @@ class ChangeLogScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.reload()
-        self.query_one("#events").focus()
+        self.set_focus(self.query_one("#events"))
 
     def action_focus_filters(self) -> None:
         self.query_one("#f-since", Input).focus()
@@ -115,7 +115,7 @@ class ChangeLogScreen(Screen[None]):
         self.filters = EventFilter(since=since, until=until, actor_name=values["user"],
                                    action=action_code(values["action"]), customer_code=values["customer"])
         self.reload()
-        self.query_one("#events").focus()
+        self.set_focus(self.query_one("#events"))
 
     def reload(self) -> None:
         self._generation += 1

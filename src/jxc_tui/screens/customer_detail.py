@@ -54,7 +54,7 @@ class CustomerDetailScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.reload()
-        self.query_one("#ledger").focus()
+        self.set_focus(self.query_one("#ledger"))
 
     def reload(self) -> None:
         actor = self.app.actor

@@ -56,7 +56,7 @@ class CustomerFormScreen(FieldFlow, ModalScreen[CustomerView | None]):
             yield Static(t("form.hint"), classes="hint", markup=False)
 
     def on_mount(self) -> None:
-        self.query_one("#code" if self.is_new else "#name", Input).focus()
+        self.set_focus(self.query_one("#code" if self.is_new else "#name", Input))
 
     def next_field(self, field: object) -> Input | None:
         inputs = list(self.query(Input))

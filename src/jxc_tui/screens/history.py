@@ -51,7 +51,7 @@ class HistoryScreen(Screen[None]):
         capped = len(self.history_rows) >= history.HISTORY_LIMIT
         self.query_one("#history-status", Static).update(
             t("history.capped", n=len(self.history_rows)) if capped else t("list.count", shown=len(self.history_rows), more=""))
-        table.focus()
+        self.set_focus(table)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         from .details import DetailsDialog

@@ -56,7 +56,7 @@ class AmountDialog(FieldFlow, ModalScreen[DebtChange | None]):
 
     def on_mount(self) -> None:
         self._show_current()
-        self.query_one("#amount", MoneyInput).focus()
+        self.set_focus(self.query_one("#amount", MoneyInput))
 
     def _show_current(self) -> None:
         self.query_one("#dlg-current", Static).update(
