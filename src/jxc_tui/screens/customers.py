@@ -23,7 +23,11 @@ from ..i18n import t
 from ..services import customers, thread_connection
 from ..services.customers import CustomerView, SearchPage
 from ..widgets.cells import cell, label, money_cell
+from .customer_detail import CustomerDetailScreen
+from .customer_form import CustomerFormScreen
 from .fields import ENTER, EnterPressed, FieldFlow
+from .history import HistoryScreen
+from .set_debt import MovementDialog, SetDebtDialog
 
 PAGE_SIZE = 60
 SORT_CYCLE = ("code", "debt_desc", "debt_asc", "name")
@@ -237,41 +241,34 @@ class CustomersScreen(FieldFlow, Screen[None]):
         else:
             self.set_focus(search)  # at once: the keys typed next go to the box
 
+    def _on_current(self, make: Callable[[CustomerView], Screen[object]], permission: str | None = None,
+                    what: str = "") -> None:
+        """Open ``make(customer)`` for the highlighted row -- once a pending search
+        has shown it -- and redraw that row when the screen closes."""
+        def run() -> None:
+            c = self.current()
+            if c is None or (permission and not self.app.require(permission, what)):
+                return
+            self.app.push_screen(make(c), lambda _: self.refresh_customer(c.id))
+
+        self._when_ready(run)
+
     def action_open(self) -> None:
-        self._when_ready(self._open)
-
-    def _open(self) -> None:
-        from .customer_detail import CustomerDetailScreen
-
-        c = self.current()
-        if c is not None:
-            self.app.push_screen(CustomerDetailScreen(c.id), lambda _: self.refresh_customer(c.id))
+        self._on_current(lambda c: CustomerDetailScreen(c.id))
 
     def action_set_debt(self) -> None:
-        self._when_ready(self._set_debt)
-
-    def _set_debt(self) -> None:
-        from .set_debt import SetDebtDialog
-
-        c = self.current()
-        if c is None or not self.app.require("debt.adjust", t("key.set_debt")):
-            return
-        self.app.push_screen(SetDebtDialog(c), lambda _: self.refresh_customer(c.id))
+        self._on_current(SetDebtDialog, "debt.adjust", t("key.set_debt"))
 
     def action_receipt(self) -> None:
-        self._when_ready(self._receipt)
+        self._on_current(lambda c: MovementDialog(c, "receipt"), "ledger.post", t("key.receipt"))
 
-    def _receipt(self) -> None:
-        from .set_debt import MovementDialog
+    def action_edit_details(self) -> None:
+        self._on_current(CustomerFormScreen, "customer.edit", t("key.edit"))
 
-        c = self.current()
-        if c is None or not self.app.require("ledger.post", t("key.receipt")):
-            return
-        self.app.push_screen(MovementDialog(c, "receipt"), lambda _: self.refresh_customer(c.id))
+    def action_history(self) -> None:
+        self._on_current(HistoryScreen)
 
     def action_new_customer(self) -> None:
-        from .customer_form import CustomerFormScreen
-
         if not self.app.require("customer.edit", t("key.new")):
             return
 
@@ -283,27 +280,6 @@ class CustomersScreen(FieldFlow, Screen[None]):
                 self.table.focus()
 
         self.app.push_screen(CustomerFormScreen(None), created)
-
-    def action_edit_details(self) -> None:
-        self._when_ready(self._edit_details)
-
-    def _edit_details(self) -> None:
-        from .customer_form import CustomerFormScreen
-
-        c = self.current()
-        if c is None or not self.app.require("customer.edit", t("key.edit")):
-            return
-        self.app.push_screen(CustomerFormScreen(c), lambda _: self.refresh_customer(c.id))
-
-    def action_history(self) -> None:
-        self._when_ready(self._history)
-
-    def _history(self) -> None:
-        from .history import HistoryScreen
-
-        c = self.current()
-        if c is not None:
-            self.app.push_screen(HistoryScreen(c))
 
     def action_change_log(self) -> None:
         from .change_log import ChangeLogScreen
