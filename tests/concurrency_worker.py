@@ -20,7 +20,7 @@ from pathlib import Path
 
 from jxc_tui.db import close_database, open_database, write_transaction
 from jxc_tui.errors import DatabaseBusy, StaleVersion
-from jxc_tui.services import customers, ledger
+from jxc_tui.services import approvals, customers
 from jxc_tui.services.policy import Actor
 
 CENT = Decimal("0.01")
@@ -48,7 +48,7 @@ def main(argv: list[str]) -> dict:
             if version is None:
                 version = customers.get_customer(actor, customer_id).version
             current = customers.get_customer(actor, customer_id).balance
-            ledger.set_debt(actor, customer_id, current + CENT, f"{role} 保存", expected_version=version)
+            approvals.set_debt(actor, customer_id, current + CENT, f"{role} 保存", expected_version=version)
             result["ok"] += 1
             return "ok"
         except StaleVersion:

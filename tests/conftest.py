@@ -329,6 +329,14 @@ def _restore_globals():
 
 
 @pytest.fixture
+def unlimited():
+    """Direct limits high enough that every change posts at once -- for tests
+    about something else (ranges, totals) that move large amounts.  Restored
+    afterwards by the autouse fixture."""
+    policy_module.policy.direct_limits = {role: 10**15 for role in policy_module.ROLES}
+
+
+@pytest.fixture
 def english():
     """Messages in English for the test (restored afterwards by the autouse fixture)."""
     i18n.set_language("en")

@@ -10,7 +10,7 @@ import peewee
 import pytest
 
 from jxc_tui.models import AuditEvent, Customer, LedgerEntry
-from jxc_tui.services import audit, auth, customers, ledger
+from jxc_tui.services import approvals, audit, auth, customers, ledger
 from jxc_tui.services.audit import EventFilter
 from jxc_tui.services.customers import CustomerInput
 
@@ -20,17 +20,24 @@ D = Decimal
 @pytest.fixture
 def busy(db, actors, fast_hashing):
     """A database after a realistic sequence of operations."""
-    a = customers.create_customer(actors.clerk, CustomerInput(code="A01", name="北京华夏商贸"),
+    a = customers.create_customer(actors.finance, CustomerInput(code="A01", name="北京华夏商贸"),
                                   opening=D("3000.00"), reason="期初")
     b = customers.create_customer(actors.clerk, CustomerInput(code="B01", name="上海[VIP]"))
-    v = ledger.set_debt(actors.clerk, a.id, D("2500.00"), "对账", expected_version=a.version).version
-    ledger.post_movement(actors.clerk, b.id, "sale", D("100.10"), "赊销")
+    v = approvals.set_debt(actors.clerk, a.id, D("2500.00"), "对账", expected_version=a.version).version
+    approvals.post_movement(actors.clerk, b.id, "sale", D("100.10"), "赊销")
     customers.update_customer(actors.finance, a.id, v, CustomerInput(code="A01", name="北京华夏"), reason="更名")
-    ledger.post_movement(actors.finance, a.id, "receipt", D("500.00"), "收款")
+    approvals.post_movement(actors.finance, a.id, "receipt", D("500.00"), "收款")
     auth.login("viewer", actors.password)
     with pytest.raises(Exception):
         auth.login("viewer", "nope-nope")
     auth.set_password(actors.admin, "viewer", "new-password-1")
+    # approvals: a request approved by a second person, a reversal, a rejection
+    request = approvals.set_debt(actors.clerk, a.id, D("20000.00"), "补录大额", expected_version=None).request
+    approvals.approve(actors.finance, request.id, "已核对")
+    receipt = LedgerEntry.select().where(LedgerEntry.kind == "receipt").get()
+    approvals.reverse_entry(actors.clerk, receipt.id, "收款记错")
+    rejected = approvals.set_debt(actors.clerk, b.id, D("5000.00"), "大额", expected_version=None).request
+    approvals.reject(actors.admin, rejected.id, "无依据")
     return a, b
 
 
@@ -59,7 +66,7 @@ def test_verify_ok_after_a_sequence_of_operations(db, actors, busy):
     assert report.ok, report.problems
     assert report.events == AuditEvent.select().count() > 10
     assert report.customers == 2
-    assert report.entries == LedgerEntry.select().count() == 4
+    assert report.entries == LedgerEntry.select().count() == 6
     assert report.head == AuditEvent.select().order_by(AuditEvent.id.desc()).first().hash
 
 
@@ -149,7 +156,7 @@ def test_failed_write_leaves_no_event(db, actors, busy):
     a, _ = busy
     n = AuditEvent.select().count()
     with pytest.raises(Exception):
-        ledger.set_debt(actors.clerk, a.id, D("1.00"), "过期", expected_version=1)
+        approvals.set_debt(actors.clerk, a.id, D("1.00"), "过期", expected_version=1)
     assert AuditEvent.select().count() == n
     assert audit.verify().ok
 
@@ -167,13 +174,13 @@ def test_list_events_pages_newest_first_and_filters(db, actors, busy):
     assert ids == sorted(ids, reverse=True) and len(ids) == AuditEvent.select().count()
 
     by_finance = audit.list_events(actors.admin, EventFilter(actor_name="finance"))
-    assert {e.action for e in by_finance} == {"customer.update", "ledger.receipt"}
+    assert {e.action for e in by_finance} == {"customer.create", "customer.update", "ledger.receipt", "debt.approve"}
     logins = audit.list_events(actors.admin, EventFilter(action="auth."))
     assert {e.action for e in logins} == {"auth.login", "auth.login_failed"}
     about_a = audit.list_events(actors.admin, EventFilter(customer_code="A01"))
     assert all(e.customer_id == a.id and e.customer_code == "A01" for e in about_a)
     assert [e.action for e in about_a][::-1] == ["customer.create", "debt.set", "customer.update",
-                                                  "ledger.receipt"]
+                                                  "ledger.receipt", "debt.request", "debt.approve", "debt.reverse"]
     update = next(e for e in about_a if e.action == "customer.update")
     assert (update.before, update.after, update.reason) == ({"name": "北京华夏商贸"}, {"name": "北京华夏"}, "更名")
     assert audit.get_event(actors.viewer, update.id) == update

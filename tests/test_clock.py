@@ -10,7 +10,7 @@ from peewee import DateTimeField
 
 from jxc_tui import models
 from jxc_tui.models import Customer, LedgerEntry, User
-from jxc_tui.services import customers, ledger
+from jxc_tui.services import approvals, customers
 from jxc_tui.services.customers import CustomerInput
 
 
@@ -47,7 +47,7 @@ def test_services_stamp_rows_and_events_with_one_clock(db, actors, frozen_clock)
                                   opening=Decimal("5.00"), reason="期初")
     assert c.created_at == start
     later = frozen_clock.advance(minutes=5)
-    ledger.set_debt(actors.clerk, c.id, Decimal("7.00"), "调整", expected_version=c.version)
+    approvals.set_debt(actors.clerk, c.id, Decimal("7.00"), "调整", expected_version=c.version)
     times = [e.created_at for e in LedgerEntry.select().order_by(LedgerEntry.id)]
     assert times == [start, later]
     assert later - start == timedelta(minutes=5)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from jxc_tui.services import customers, history, ledger
+from jxc_tui.services import approvals, customers, history
 from jxc_tui.services.customers import CustomerInput
 
 
@@ -13,7 +13,7 @@ def test_a_long_history_page_has_no_spurious_created_row(db, actors, frozen_cloc
                                   Decimal("100.00"), "期初")
     for i in range(5):
         frozen_clock.advance(minutes=1)
-        ledger.post_movement(actors.clerk, c.id, "sale", Decimal("1.00"), f"第{i}笔")
+        approvals.post_movement(actors.clerk, c.id, "sale", Decimal("1.00"), f"第{i}笔")
     rows = history.customer_history(actors.clerk, c.id, limit=3)
     assert [r.reason for r in rows] == ["第4笔", "第3笔", "第2笔"]
     assert all(r.is_money for r in rows)

@@ -14,7 +14,7 @@ from jxc_tui.errors import (
 )
 from jxc_tui.models import ADJUSTMENT, OPENING, AuditEvent, Customer, LedgerEntry
 from jxc_tui.money import format_amount, from_fen
-from jxc_tui.services import audit, customers, history, ledger
+from jxc_tui.services import approvals, audit, customers, history, ledger
 from jxc_tui.services.customers import CustomerInput
 
 D = Decimal
@@ -43,7 +43,7 @@ def _assert_books(customer_id: int) -> None:
 
 def test_set_debt_posts_adjustment_of_new_minus_current(db, actors):
     c = _new(actors.clerk, opening=D("1000.00"))
-    change = ledger.set_debt(actors.clerk, c.id, D("1200.50"), "对账调整", expected_version=c.version)
+    change = approvals.set_debt(actors.clerk, c.id, D("1200.50"), "对账调整", expected_version=c.version)
     assert (change.old_balance, change.new_balance) == (D("1000.00"), D("1200.50"))
     assert change.version > c.version
     e = change.entry
@@ -62,7 +62,7 @@ def test_set_debt_posts_adjustment_of_new_minus_current(db, actors):
 
 def test_set_debt_down_to_a_credit(db, actors):
     c = _new(actors.clerk, opening=D("100.00"))
-    change = ledger.set_debt(actors.clerk, c.id, D("-200.00"), "预收", expected_version=c.version)
+    change = approvals.set_debt(actors.clerk, c.id, D("-200.00"), "预收", expected_version=c.version)
     assert change.entry.amount == D("-300.00")
     view = customers.get_customer(actors.clerk, c.id)
     assert view.balance == D("-200.00") and view.is_credit
@@ -70,10 +70,10 @@ def test_set_debt_down_to_a_credit(db, actors):
 
 
 def test_set_debt_refuses_the_same_amount_and_writes_nothing(db, actors):
-    c = _new(actors.clerk, opening=D("3000.00"))
+    c = _new(actors.finance, opening=D("3000.00"))
     before = _counts()
     with pytest.raises(NoChange) as info:
-        ledger.set_debt(actors.clerk, c.id, D("3000"), "无变化", expected_version=c.version)
+        approvals.set_debt(actors.clerk, c.id, D("3000"), "无变化", expected_version=c.version)
     assert "3,000.00" in str(info.value)
     assert _counts() == before
     assert Customer.get_by_id(c.id).version == c.version
@@ -82,10 +82,10 @@ def test_set_debt_refuses_the_same_amount_and_writes_nothing(db, actors):
 def test_stale_version_refused_with_current_balance_and_nothing_written(db, actors):
     c = _new(actors.clerk, opening=D("1000.00"))
     seen_version = c.version  # terminal A opens the dialog
-    ledger.set_debt(actors.finance, c.id, D("1200.00"), "另一终端", expected_version=c.version)  # B saves
+    approvals.set_debt(actors.finance, c.id, D("1200.00"), "另一终端", expected_version=c.version)  # B saves
     before = _counts()
     with pytest.raises(StaleVersion) as info:
-        ledger.set_debt(actors.clerk, c.id, D("1500.00"), "终端A", expected_version=seen_version)
+        approvals.set_debt(actors.clerk, c.id, D("1500.00"), "终端A", expected_version=seen_version)
     assert info.value.key == "debt.stale"
     assert "1,200.00" in str(info.value)
     assert _counts() == before
@@ -97,9 +97,9 @@ def test_detail_edit_also_makes_a_debt_dialog_stale(db, actors):
     customers.update_customer(actors.finance, c.id, c.version, CustomerInput(code="C001", name="改名"),
                               reason="更名")
     with pytest.raises(StaleVersion):
-        ledger.set_debt(actors.clerk, c.id, D("20.00"), "x", expected_version=c.version)
+        approvals.set_debt(actors.clerk, c.id, D("20.00"), "x", expected_version=c.version)
     with pytest.raises(StaleVersion):
-        ledger.post_movement(actors.clerk, c.id, "receipt", D("5.00"), "x", expected_version=c.version)
+        approvals.post_movement(actors.clerk, c.id, "receipt", D("5.00"), "x", expected_version=c.version)
     assert _ledger_sum(c.id) == 1000
 
 
@@ -107,21 +107,21 @@ def test_detail_edit_also_makes_a_debt_dialog_stale(db, actors):
 def test_set_debt_needs_a_reason(db, actors, reason):
     c = _new(actors.clerk)
     with pytest.raises(ValidationError) as info:
-        ledger.set_debt(actors.clerk, c.id, D("5.00"), reason, expected_version=c.version)
+        approvals.set_debt(actors.clerk, c.id, D("5.00"), reason, expected_version=c.version)
     assert info.value.field == "reason"
     assert LedgerEntry.select().count() == 0
 
 
 def test_set_debt_unknown_customer(db, actors):
     with pytest.raises(NotFound):
-        ledger.set_debt(actors.clerk, 9999, D("5.00"), "x", expected_version=None)
+        approvals.set_debt(actors.clerk, 9999, D("5.00"), "x", expected_version=None)
     assert _counts()[0] == 0
 
 
 def test_set_debt_refuses_sub_fen(db, actors):
     c = _new(actors.clerk)
     with pytest.raises(InvalidAmount) as info:
-        ledger.set_debt(actors.clerk, c.id, D("5.005"), "x", expected_version=c.version)
+        approvals.set_debt(actors.clerk, c.id, D("5.005"), "x", expected_version=c.version)
     assert info.value.key == "amount.too_many_decimals"
 
 
@@ -129,9 +129,9 @@ def test_set_debt_refuses_sub_fen(db, actors):
 
 def test_movements_move_the_balance_by_their_sign(db, actors):
     c = _new(actors.clerk, opening=D("100.00"))
-    sale = ledger.post_movement(actors.clerk, c.id, "sale", D("50.25"), "赊销")
-    receipt = ledger.post_movement(actors.clerk, c.id, "receipt", D("120.00"), "收款")
-    ret = ledger.post_movement(actors.clerk, c.id, "return", D("0.25"), "退货")
+    sale = approvals.post_movement(actors.clerk, c.id, "sale", D("50.25"), "赊销")
+    receipt = approvals.post_movement(actors.clerk, c.id, "receipt", D("120.00"), "收款")
+    ret = approvals.post_movement(actors.clerk, c.id, "return", D("0.25"), "退货")
     assert [x.entry.amount for x in (sale, receipt, ret)] == [D("50.25"), D("-120.00"), D("-0.25")]
     assert ret.new_balance == D("30.00")
     assert customers.get_customer(actors.clerk, c.id).balance == D("30.00")
@@ -142,7 +142,7 @@ def test_movements_move_the_balance_by_their_sign(db, actors):
 
 def test_receipt_beyond_the_debt_leaves_a_credit(db, actors):
     c = _new(actors.clerk, opening=D("100.00"))
-    ledger.post_movement(actors.clerk, c.id, "receipt", D("300.00"), "多收")
+    approvals.post_movement(actors.clerk, c.id, "receipt", D("300.00"), "多收")
     assert customers.get_customer(actors.clerk, c.id).balance == D("-200.00")
 
 
@@ -150,7 +150,7 @@ def test_receipt_beyond_the_debt_leaves_a_credit(db, actors):
 def test_movement_amount_must_be_positive(db, actors, amount):
     c = _new(actors.clerk)
     with pytest.raises(InvalidAmount) as info:
-        ledger.post_movement(actors.clerk, c.id, "receipt", amount, "x")
+        approvals.post_movement(actors.clerk, c.id, "receipt", amount, "x")
     assert info.value.key == "amount.must_be_positive"
     assert _counts()[0] == 0
 
@@ -159,7 +159,7 @@ def test_movement_kind_must_be_a_movement(db, actors):
     c = _new(actors.clerk)
     for kind in ("adjustment", "opening", "reversal", "bogus"):
         with pytest.raises(ValueError):
-            ledger.post_movement(actors.clerk, c.id, kind, D("1.00"), "x")
+            approvals.post_movement(actors.clerk, c.id, kind, D("1.00"), "x")
     assert _counts()[0] == 0
 
 
@@ -171,12 +171,12 @@ def test_balance_equals_ledger_sum_after_many_operations(db, actors):
     for i, text in enumerate(amounts):
         for cid in (a.id, b.id):
             try:
-                version[cid] = ledger.set_debt(actors.clerk, cid, D(text), f"第{i}次",
+                version[cid] = approvals.set_debt(actors.clerk, cid, D(text), f"第{i}次",
                                                expected_version=version[cid]).version
             except NoChange:
                 pass
-            version[cid] = ledger.post_movement(actors.clerk, cid, "sale", D("1.11"), "赊销").version
-            version[cid] = ledger.post_movement(actors.clerk, cid, "receipt", D("0.10"), "收款").version
+            version[cid] = approvals.post_movement(actors.clerk, cid, "sale", D("1.11"), "赊销").version
+            version[cid] = approvals.post_movement(actors.clerk, cid, "receipt", D("0.10"), "收款").version
     for cid in (a.id, b.id):
         _assert_books(cid)
         assert customers.get_customer(actors.clerk, cid).balance == D("7.77") + D("1.01")
@@ -186,7 +186,7 @@ def test_balance_equals_ledger_sum_after_many_operations(db, actors):
 def test_entry_views_newest_first_with_paging(db, actors):
     c = _new(actors.clerk, opening=D("1.00"))
     for _ in range(4):
-        ledger.post_movement(actors.clerk, c.id, "sale", D("1.00"), "赊销")
+        approvals.post_movement(actors.clerk, c.id, "sale", D("1.00"), "赊销")
     page1 = ledger.customer_entries(actors.viewer, c.id, limit=3)
     page2 = ledger.customer_entries(actors.viewer, c.id, limit=3, before_id=page1[-1].id)
     ids = [e.id for e in page1 + page2]
@@ -209,12 +209,12 @@ def _check_history_chain(actor, customer_id):
 
 
 def test_created_with_opening_has_exactly_one_history_row(db, actors):
-    c = _new(actors.clerk, opening=D("3000.00"), reason="期初")
+    c = _new(actors.finance, opening=D("3000.00"), reason="期初")
     rows = history.customer_history(actors.viewer, c.id)
     assert len(rows) == 1
     (row,) = rows
     assert (row.what, row.old, row.new, row.change, row.reason, row.who) == (
-        OPENING, "", "3,000.00", "+3,000.00", "期初", "clerk")
+        OPENING, "", "3,000.00", "+3,000.00", "期初", "finance")
     assert row.is_money
 
 
@@ -228,13 +228,13 @@ def test_created_without_opening_has_one_created_row(db, actors):
 def test_history_rows_chain_old_to_new(db, actors, request, frozen):
     if frozen:
         request.getfixturevalue("frozen_clock")  # every row at the same instant
-    c = _new(actors.clerk, opening=D("3000.00"))
-    v = ledger.set_debt(actors.clerk, c.id, D("2500.00"), "对账", expected_version=c.version).version
-    v = ledger.post_movement(actors.clerk, c.id, "sale", D("100.10"), "赊销").version
+    c = _new(actors.finance, opening=D("3000.00"))
+    v = approvals.set_debt(actors.clerk, c.id, D("2500.00"), "对账", expected_version=c.version).version
+    v = approvals.post_movement(actors.clerk, c.id, "sale", D("100.10"), "赊销").version
     customers.update_customer(actors.clerk, c.id, v, CustomerInput(code="C001", name="北京华夏", phone="13800138000"),
                               reason="资料")
-    ledger.post_movement(actors.clerk, c.id, "receipt", D("2700.00"), "收款")
-    ledger.post_movement(actors.clerk, c.id, "return", D("0.10"), "退货")
+    approvals.post_movement(actors.finance, c.id, "receipt", D("2700.00"), "收款")
+    approvals.post_movement(actors.clerk, c.id, "return", D("0.10"), "退货")
     rows = _check_history_chain(actors.viewer, c.id)
     assert [r.new for r in rows] == ["3,000.00", "2,500.00", "2,600.10", "-99.90", "-100.00"]
     assert rows[0].old == ""

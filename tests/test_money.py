@@ -12,7 +12,7 @@ from jxc_tui.models import AuditEvent, Customer, LedgerEntry
 from jxc_tui.money import (
     MAX_AMOUNT, check_range, format_amount, from_fen, parse_amount, percent_change, to_fen,
 )
-from jxc_tui.services import customers, ledger
+from jxc_tui.services import approvals, customers
 from jxc_tui.services.customers import CustomerInput
 
 D = Decimal
@@ -231,7 +231,7 @@ def _counts():
     return Customer.select().count(), LedgerEntry.select().count(), AuditEvent.select().count()
 
 
-def test_largest_amount_stored_and_read_back_exactly(db, actors):
+def test_largest_amount_stored_and_read_back_exactly(db, actors, unlimited):
     c = customers.create_customer(actors.admin, CustomerInput(code="BIG", name="大额"),
                                   opening=parse_amount("999999999999.99"), reason="期初")
     assert c.balance == D("999999999999.99")
@@ -240,26 +240,26 @@ def test_largest_amount_stored_and_read_back_exactly(db, actors):
     assert str(fresh.balance) == "999999999999.99"
     assert format_amount(fresh.balance) == "999,999,999,999.99"
     # And the most negative.
-    change = ledger.set_debt(actors.admin, c.id, D("-999999999999.99"), "冲正", expected_version=c.version)
+    change = approvals.set_debt(actors.admin, c.id, D("-999999999999.99"), "冲正", expected_version=c.version)
     assert change.entry.amount == D("-1999999999999.98")  # an entry may exceed the balance range
     assert customers.get_customer(actors.admin, c.id).balance == D("-999999999999.99")
 
 
-def test_out_of_range_refused_and_nothing_written(db, actors):
+def test_out_of_range_refused_and_nothing_written(db, actors, unlimited):
     c = customers.create_customer(actors.admin, CustomerInput(code="R1", name="范围"),
                                   opening=D("10.00"), reason="期初")
     before = _counts()
     with pytest.raises(InvalidAmount) as info:
-        ledger.set_debt(actors.admin, c.id, D("9999999999999.99"), "太大", expected_version=c.version)
+        approvals.set_debt(actors.admin, c.id, D("9999999999999.99"), "太大", expected_version=c.version)
     assert info.value.key == "amount.out_of_range"
     with pytest.raises(InvalidAmount):
         customers.create_customer(actors.admin, CustomerInput(code="R2", name="范围2"),
                                   opening=D("9999999999999.99"), reason="期初")
     # A movement that would push the balance past the limit is refused too.
-    ledger.set_debt(actors.admin, c.id, D("999999999999.00"), "接近上限", expected_version=c.version)
+    approvals.set_debt(actors.admin, c.id, D("999999999999.00"), "接近上限", expected_version=c.version)
     mid = _counts()
     with pytest.raises(InvalidAmount) as info:
-        ledger.post_movement(actors.admin, c.id, "sale", D("1.00"), "超限")
+        approvals.post_movement(actors.admin, c.id, "sale", D("1.00"), "超限")
     assert info.value.key == "amount.out_of_range"
     assert _counts() == mid and mid[1] == before[1] + 1
     assert customers.get_customer(actors.admin, c.id).balance == D("999999999999.00")
@@ -268,7 +268,7 @@ def test_out_of_range_refused_and_nothing_written(db, actors):
 def test_float_never_accepted_by_services(db, actors):
     c = customers.create_customer(actors.admin, CustomerInput(code="F1", name="浮点"))
     with pytest.raises(InvalidAmount):
-        ledger.set_debt(actors.admin, c.id, 0.1, "浮点", expected_version=c.version)  # type: ignore[arg-type]
+        approvals.set_debt(actors.admin, c.id, 0.1, "浮点", expected_version=c.version)  # type: ignore[arg-type]
     with pytest.raises(InvalidAmount):
-        ledger.post_movement(actors.admin, c.id, "sale", 0.1, "浮点")  # type: ignore[arg-type]
+        approvals.post_movement(actors.admin, c.id, "sale", 0.1, "浮点")  # type: ignore[arg-type]
     assert LedgerEntry.select().count() == 0

@@ -15,7 +15,7 @@ import pytest
 from jxc_tui.config import DEFAULT_ROLES
 from jxc_tui.errors import PermissionDenied
 from jxc_tui.models import User
-from jxc_tui.services import audit, auth, customers, history, io, ledger
+from jxc_tui.services import approvals, audit, auth, customers, history, io, ledger
 from jxc_tui.services.customers import CustomerInput
 from jxc_tui.services.policy import ROLES, Actor, policy
 
@@ -47,12 +47,12 @@ OPS = [
     Op("customers.update_customer", "customer.edit",
        lambda c: customers.update_customer(c.actor, c.customer_id, c.version,
                                            CustomerInput(code="C001", name="改过的名字"), reason="改名")),
-    Op("ledger.set_debt", "debt.adjust",
-       lambda c: ledger.set_debt(c.actor, c.customer_id, D("20000.00"), "改欠款", expected_version=c.version)),
-    Op("ledger.post_movement(receipt)", "ledger.post",
-       lambda c: ledger.post_movement(c.actor, c.customer_id, "receipt", D("1.00"), "收款")),
-    Op("ledger.post_movement(sale)", "ledger.post",
-       lambda c: ledger.post_movement(c.actor, c.customer_id, "sale", D("1.00"), "赊销")),
+    Op("approvals.set_debt", "debt.adjust",
+       lambda c: approvals.set_debt(c.actor, c.customer_id, D("20000.00"), "改欠款", expected_version=c.version)),
+    Op("approvals.post_movement(receipt)", "ledger.post",
+       lambda c: approvals.post_movement(c.actor, c.customer_id, "receipt", D("1.00"), "收款")),
+    Op("approvals.post_movement(sale)", "ledger.post",
+       lambda c: approvals.post_movement(c.actor, c.customer_id, "sale", D("1.00"), "赊销")),
     Op("auth.create_user", "user.manage",
        lambda c: auth.create_user(c.actor, "mallory", "admin", "password-123")),
     Op("auth.set_password(other user)", "user.manage",
@@ -86,7 +86,7 @@ def world(db, actors, tmp_path):
 
 def test_the_denial_table_covers_viewer_and_clerk():
     roles_denied = {(op.name, role) for op, role in DENIED}
-    assert ("ledger.set_debt", "viewer") in roles_denied
+    assert ("approvals.set_debt", "viewer") in roles_denied
     assert ("audit.list_events", "clerk") in roles_denied  # a clerk cannot see the global log
     assert ("auth.create_user", "finance") in roles_denied
     assert not any(role == "admin" for _, role in roles_denied)
@@ -142,7 +142,7 @@ def test_unknown_role_has_no_permissions(db, actors, world):
     with pytest.raises(PermissionDenied):
         customers.get_customer(ghost, c.id)
     with pytest.raises(PermissionDenied):
-        ledger.set_debt(ghost, c.id, D("1.00"), "x", expected_version=c.version)
+        approvals.set_debt(ghost, c.id, D("1.00"), "x", expected_version=c.version)
 
 
 def test_permissions_follow_the_configured_policy(db, actors, world):
@@ -150,7 +150,7 @@ def test_permissions_follow_the_configured_policy(db, actors, world):
     policy.roles = dict(policy.roles, clerk=frozenset({"customer.view"}))
     before = snapshot(db)
     with pytest.raises(PermissionDenied):
-        ledger.set_debt(actors.clerk, c.id, D("5.00"), "x", expected_version=c.version)
+        approvals.set_debt(actors.clerk, c.id, D("5.00"), "x", expected_version=c.version)
     assert snapshot(db) == before
 
 
@@ -159,9 +159,9 @@ def test_deactivated_user_with_an_open_session_cannot_write(db, actors, world):
     User.update(is_active=False).where(User.id == actors.clerk.user_id).execute()
     before = snapshot(db)
     with pytest.raises(PermissionDenied):
-        ledger.set_debt(actors.clerk, c.id, D("5.00"), "x", expected_version=c.version)
+        approvals.set_debt(actors.clerk, c.id, D("5.00"), "x", expected_version=c.version)
     with pytest.raises(PermissionDenied):
-        ledger.post_movement(actors.clerk, c.id, "receipt", D("5.00"), "x")
+        approvals.post_movement(actors.clerk, c.id, "receipt", D("5.00"), "x")
     with pytest.raises(PermissionDenied):
         customers.update_customer(actors.clerk, c.id, c.version, CustomerInput(code="C001", name="x"))
     assert snapshot(db) == before

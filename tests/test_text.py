@@ -10,7 +10,7 @@ import pytest
 
 from jxc_tui.errors import ValidationError
 from jxc_tui.models import AuditEvent, Customer, LedgerEntry
-from jxc_tui.services import audit, customers, history, ledger
+from jxc_tui.services import approvals, audit, customers, history
 from jxc_tui.services.customers import CustomerInput
 from jxc_tui.text import clean_field, clean_reason, display_safe, has_controls
 
@@ -34,7 +34,7 @@ def test_c01_strings_round_trip_through_every_service(db, actors):
         fresh = customers.get_customer(actors.viewer, c.id)
         assert (fresh.code, fresh.name, fresh.contact, fresh.address) == (code, name, name, name)
         assert customers.find_by_code(actors.viewer, code).id == c.id
-        change = ledger.set_debt(actors.clerk, c.id, D("2.00"), name, expected_version=fresh.version)
+        change = approvals.set_debt(actors.clerk, c.id, D("2.00"), name, expected_version=fresh.version)
         assert change.entry.reason == name
         rows = history.customer_history(actors.viewer, c.id)
         assert [r.reason for r in rows] == [name, name]
@@ -132,8 +132,8 @@ def test_control_characters_in_any_reason_are_refused(db, actors, bad):
                                   reason="期初")
     before = _counts()
     attempts = [
-        lambda: ledger.set_debt(actors.clerk, c.id, D("5.00"), f"改{bad}", expected_version=c.version),
-        lambda: ledger.post_movement(actors.clerk, c.id, "receipt", D("1.00"), f"收{bad}"),
+        lambda: approvals.set_debt(actors.clerk, c.id, D("5.00"), f"改{bad}", expected_version=c.version),
+        lambda: approvals.post_movement(actors.clerk, c.id, "receipt", D("1.00"), f"收{bad}"),
         lambda: customers.create_customer(actors.clerk, CustomerInput(code="R2", name="新"), opening=D("1.00"),
                                           reason=f"期初{bad}"),
         lambda: customers.create_customer(actors.clerk, CustomerInput(code="R3", name="新"), reason=f"新建{bad}"),
@@ -150,10 +150,10 @@ def test_control_characters_in_any_reason_are_refused(db, actors, bad):
 def test_a_two_line_reason_keeps_both_lines(db, actors):
     c = customers.create_customer(actors.clerk, CustomerInput(code="M1", name="多行"), opening=D("1.00"),
                                   reason="期初")
-    change = ledger.set_debt(actors.clerk, c.id, D("2.00"), "客户退货\n第二行说明", expected_version=c.version)
+    change = approvals.set_debt(actors.clerk, c.id, D("2.00"), "客户退货\n第二行说明", expected_version=c.version)
     assert change.entry.reason == "客户退货 第二行说明"
     assert LedgerEntry.get_by_id(change.entry.id).reason == "客户退货 第二行说明"
-    change = ledger.post_movement(actors.clerk, c.id, "receipt", D("1.00"), "第一行\r\n\r\n\t第二行  ")
+    change = approvals.post_movement(actors.clerk, c.id, "receipt", D("1.00"), "第一行\r\n\r\n\t第二行  ")
     assert change.entry.reason == "第一行 第二行"
     v = customers.get_customer(actors.clerk, c.id).version
     customers.update_customer(actors.clerk, c.id, v, CustomerInput(code="M1", name="改名"), reason="更名\n原因")

@@ -15,12 +15,15 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from decimal import Decimal
 from typing import Any
 
 import platformdirs
 import tomli_w
 
+from .errors import InvalidAmount
 from .i18n import t
+from .money import parse_amount
 
 APP_NAME = "jxc-tui"
 
@@ -46,6 +49,16 @@ DEFAULT_ROLES: dict[str, list[str]] = {
         "debt.batch", "history.view", "data.import", "data.export",
     ],
     "admin": list(PERMISSIONS),
+}
+
+# Direct limits (直接额度): the largest change, in yuan, a role may post
+# without a second person's approval.  ``None``: every change needs approval.
+# Written as text in the config file ("1000.00") so no float ever touches money.
+DEFAULT_LIMITS: dict[str, str | None] = {
+    "viewer": None,
+    "clerk": "1000.00",
+    "finance": "10000.00",
+    "admin": "10000.00",
 }
 
 
@@ -78,6 +91,9 @@ class Config:
     roles: dict[str, frozenset[str]] = field(
         default_factory=lambda: {r: frozenset(p) for r, p in DEFAULT_ROLES.items()}
     )
+    direct_limits: dict[str, Decimal | None] = field(
+        default_factory=lambda: {r: None if v is None else Decimal(v) for r, v in DEFAULT_LIMITS.items()}
+    )
     log_file: Path = field(default_factory=lambda: user_data_dir() / "jxc.log")
     path: Path | None = None
 
@@ -104,6 +120,23 @@ def _read_text(path: Path) -> str | None:
         raise ConfigError(t("file.unreadable", path=path, reason=exc.strerror or exc)) from None
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: {exc}") from exc
+
+
+def _read_limit(role: str, value: Any) -> Decimal | None:
+    """A ``[limits]`` value: an amount as text ("1000.00"), an integer, or
+    "none" (every change needs approval).  A TOML float is refused: it cannot
+    hold every amount exactly."""
+    if isinstance(value, str) and value.strip().lower() in ("none", "无", ""):
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ConfigError(f'[limits] {role}: write the amount as text, e.g. {role} = "1000.00"')
+    try:
+        amount = parse_amount(str(value))
+    except InvalidAmount as exc:
+        raise ConfigError(f"[limits] {role}: {exc}") from None
+    if amount < 0:
+        raise ConfigError(f"[limits] {role}: a limit cannot be negative")
+    return amount
 
 
 def load_config(path: Path | None = None, db_url: str | None = None, *,
@@ -146,6 +179,8 @@ def load_config(path: Path | None = None, db_url: str | None = None, *,
             if not isinstance(perms, list) or not all(p in PERMISSIONS for p in perms):
                 raise ConfigError(f"[roles] {role}: unknown permission in {perms!r}")
             cfg.roles[role] = frozenset(perms)
+        for role, value in _section(data, "limits").items():
+            cfg.direct_limits[role] = _read_limit(role, value)
     if cfg.language not in ("zh", "en"):
         raise ConfigError(f"[ui] language must be 'zh' or 'en', not {cfg.language!r}")
     env_db = os.environ.get("JXC_DB")
@@ -163,6 +198,7 @@ def starter_config() -> dict[str, Any]:
         "security": {"max_failed_logins": 5, "lockout_minutes": 15},
         "log": {"file": str(user_data_dir() / "jxc.log")},
         "roles": DEFAULT_ROLES,
+        "limits": {r: ("none" if v is None else v) for r, v in DEFAULT_LIMITS.items()},
     }
 
 
@@ -176,6 +212,7 @@ def write_starter_config(path: Path, *, force: bool = False) -> Path:
         "# database.url: sqlite:////path/file.sqlite3 or postgresql://user@host/db\n"
         "# ui.language: zh | en;  security: failed logins before a lock, lock minutes\n"
         "# roles: role -> permissions checked by the services on every write.\n"
+        "# limits: role -> largest change posted without approval (\"1000.00\", or \"none\").\n"
         "# See config.example.toml in the source for every key explained.\n\n"
     )
     try:

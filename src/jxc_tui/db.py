@@ -22,7 +22,7 @@ from .config import ConfigError
 from .errors import DatabaseBusy, DatabaseMissing
 from .models import ALL_MODELS, SchemaVersion, database
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _PG_WRITE_LOCK = 0x6A7863  # "jxc"
 BUSY_TIMEOUT_MS = 10_000
 
@@ -118,6 +118,8 @@ def migrate() -> int:
     with db.atomic():
         if not is_sqlite():
             db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_PG_WRITE_LOCK,))
+        if db.table_exists("ledger_entry"):
+            _add_v3_columns(db)  # before create_tables, which indexes the new columns
         db.create_tables(ALL_MODELS, safe=True)
         row = SchemaVersion.select().first()
         if row is None:
@@ -147,6 +149,26 @@ def _add_search_key(db: peewee.Database) -> None:
     for cid, code, name, phone, initials, full in rows:
         Customer.update(search_key=search_key(code, name, phone, initials, full)).where(
             Customer.id == cid).execute()
+
+
+# v3 (approvals): columns added to tables that already exist.  The new
+# change_request table itself comes from create_tables.
+_V3_COLUMNS = (
+    ("customer", "credit_limit_fen", "BIGINT NULL"),
+    ("ledger_entry", "reverses_id", "INTEGER NULL REFERENCES ledger_entry (id)"),
+    ("ledger_entry", "approved_by_id", "INTEGER NULL REFERENCES app_user (id)"),
+    ("ledger_entry", "approved_by_name", "VARCHAR(64) NOT NULL DEFAULT ''"),
+    ("ledger_entry", "over_credit_limit", "BOOLEAN NOT NULL DEFAULT FALSE"),
+)
+
+
+def _add_v3_columns(db: peewee.Database) -> None:
+    for table, column, decl in _V3_COLUMNS:
+        if column not in {c.name for c in db.get_columns(table)}:
+            db.execute_sql(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
+    # SQLite cannot add a UNIQUE column; the same index create_tables would make:
+    db.execute_sql("CREATE UNIQUE INDEX IF NOT EXISTS ledger_entry_reverses_id ON ledger_entry (reverses_id)")
+    db.execute_sql("CREATE INDEX IF NOT EXISTS ledger_entry_approved_by_id ON ledger_entry (approved_by_id)")
 
 
 def _is_busy(exc: Exception) -> bool:

@@ -96,3 +96,29 @@ class DatabaseMissing(JxcError):
     (only ``jxc init`` and ``jxc demo`` do): most likely a mistyped path."""
 
     key = "db.missing"
+
+
+class Refused(JxcError):
+    """A rule says no (your own request, an entry already reversed...); nothing changed."""
+
+    key = "error.refused"
+
+
+class RequestClosed(Refused):
+    """The request was already decided (or cancelled): decided once, by one person."""
+
+    key = "request.already_decided"
+
+
+class StaleRequest(Refused):
+    """The customer's balance moved since the request was made; it is now marked stale."""
+
+    key = "request.stale"
+
+
+class CreditLimitExceeded(JxcError):
+    """The change takes the debt above the customer's credit limit and was
+    not confirmed.  Nothing changed; confirming and saving again records the
+    confirmation."""
+
+    key = "credit.exceeded"

@@ -17,6 +17,7 @@ from peewee import (
     ForeignKeyField,
     IntegerField,
     Model,
+    SQL,
     TextField,
 )
 
@@ -83,6 +84,7 @@ class Customer(BaseModel):
     # a search is one LIKE over one column (see services.pinyin.search_fields).
     search_key = TextField(default="")
     balance_fen = BigIntegerField(default=0, index=True)  # == sum of ledger entries
+    credit_limit_fen = BigIntegerField(null=True)  # 信用额度; None: no limit
     version = IntegerField(default=1)
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
@@ -100,9 +102,56 @@ class LedgerEntry(BaseModel):
     actor_name = CharField(max_length=64)
     source = CharField(max_length=300, default="")
     created_at = DateTimeField(default=utcnow)
+    # A reversal names the entry it offsets; the unique index makes a second
+    # reversal of one entry impossible even behind the application's back.
+    reverses = ForeignKeyField("self", null=True, unique=True, on_delete="RESTRICT", backref="reversed_by")
+    # Posted on approval of a request: ``actor`` requested, this user approved.
+    approved_by = ForeignKeyField(User, null=True, on_delete="RESTRICT", backref="+")
+    # Database-side defaults too: bulk inserts (import, demo) name only the columns they fill.
+    approved_by_name = CharField(max_length=64, default="", constraints=[SQL("DEFAULT ''")])
+    # The person posting confirmed taking the debt above the customer's credit limit.
+    over_credit_limit = BooleanField(default=False, constraints=[SQL("DEFAULT FALSE")])
 
     class Meta:
         indexes = ((("customer", "id"), False),)
+
+
+# States of a change request (审核).  Only "pending" ever changes, once.
+PENDING, APPROVED, REJECTED, CANCELLED, STALE = "pending", "approved", "rejected", "cancelled", "stale"
+REQUEST_STATUSES = (PENDING, APPROVED, REJECTED, CANCELLED, STALE)
+
+
+class ChangeRequest(BaseModel):
+    """A change above the requester's direct limit, waiting for a second person.
+
+    The balance does not move until approval; approving posts ``change_fen``
+    as an entry of ``kind`` only if the customer's balance and version are
+    still those seen when the request was made."""
+
+    id = AutoField()
+    customer = ForeignKeyField(Customer, on_delete="RESTRICT", backref="requests")
+    kind = CharField(max_length=16)  # the ledger kind the change will post as
+    seen_balance_fen = BigIntegerField()
+    seen_version = IntegerField()
+    new_balance_fen = BigIntegerField()
+    change_fen = BigIntegerField()
+    reason = TextField()
+    reverses = ForeignKeyField(LedgerEntry, null=True, on_delete="RESTRICT", backref="+")
+    over_credit_limit = BooleanField(default=False)  # requester confirmed going above the credit limit
+    source = CharField(max_length=300, default="")
+    requester = ForeignKeyField(User, null=True, on_delete="RESTRICT", backref="+")
+    requester_name = CharField(max_length=64)
+    requested_at = DateTimeField(default=utcnow)
+    status = CharField(max_length=16, default=PENDING)
+    decider = ForeignKeyField(User, null=True, on_delete="RESTRICT", backref="+")
+    decider_name = CharField(max_length=64, default="")
+    note = TextField(default="")
+    decided_at = DateTimeField(null=True)
+    entry = ForeignKeyField(LedgerEntry, null=True, on_delete="RESTRICT", backref="+")  # posted on approval
+
+    class Meta:
+        table_name = "change_request"
+        indexes = ((("status", "id"), False), (("customer", "id"), False), (("requester", "id"), False))
 
 
 class AuditEvent(BaseModel):
@@ -125,4 +174,4 @@ class AuditEvent(BaseModel):
         indexes = ((("customer", "id"), False), (("actor", "id"), False))
 
 
-ALL_MODELS = [SchemaVersion, User, LoginThrottle, Customer, LedgerEntry, AuditEvent]
+ALL_MODELS = [SchemaVersion, User, LoginThrottle, Customer, LedgerEntry, ChangeRequest, AuditEvent]

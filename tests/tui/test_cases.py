@@ -132,7 +132,7 @@ async def test_c08_command_palette_lists_only_permitted_commands(ui):
 
 async def open_dialog(pilot, ui) -> SetDebtDialog:
     app = pilot.app
-    app.logged_in(ui.actors.clerk)
+    app.logged_in(ui.actors.finance)  # 3,000.00 -> 1,234.50 is within finance's direct limit
     await search(pilot, "C001")
     await pilot.press("down", "e")
     assert isinstance(app.screen, SetDebtDialog)

@@ -13,7 +13,7 @@ from jxc_tui.screens.help import HelpScreen
 from jxc_tui.screens.history import HistoryScreen
 from jxc_tui.screens.login import LoginScreen
 from jxc_tui.screens.set_debt import SetDebtDialog
-from jxc_tui.services import audit, customers, history, ledger
+from jxc_tui.services import approvals, audit, customers, history, ledger
 
 from .conftest import SIZE, cells, column, login, messages, text_of, wait_for
 
@@ -136,7 +136,7 @@ async def test_stale_edit_is_refused_with_the_current_balance(ui):
         await pilot.press("down", "e")
         dialog = app.screen
         # meanwhile, another terminal changes the same customer
-        ledger.set_debt(ui.actors.finance, ui.ids["C001"], Decimal("500"), "另一终端",
+        approvals.set_debt(ui.actors.finance, ui.ids["C001"], Decimal("500"), "另一终端",
                         expected_version=dialog.customer.version)
         await pilot.press(*"800", "enter", *"我的修改", "enter")
         assert app.screen is dialog
@@ -157,7 +157,7 @@ async def test_new_customer_with_opening_debt_and_edit_details(ui, frozen_clock)
         await pilot.press(*"N100", "enter")
         form.query_one("#name").value = "杭州新客户"
         form.query_one("#phone").value = "12a"
-        form.query_one("#opening").value = "3,000.00"
+        form.query_one("#opening").value = "800.00"  # within a clerk's direct limit
         form.query_one("#reason").value = "期初"
         await pilot.press("ctrl+s")
         assert app.screen is form
@@ -179,7 +179,7 @@ async def test_new_customer_with_opening_debt_and_edit_details(ui, frozen_clock)
         await pilot.press("h")
         rows = [cells(app.screen.query_one("#history"), r) for r in range(2)]
         assert rows[0] == ["2024-01-02 03:09", "clerk", "名称", "杭州新客户", "杭州新客户有限公司", "工商变更"]
-        assert rows[1][1:] == ["clerk", "期初", "（无）", "3,000.00", "期初"]
+        assert rows[1][1:] == ["clerk", "期初", "（无）", "800.00", "期初"]
 
 
 async def test_sort_by_debt_sorts_numbers(ui):
@@ -260,7 +260,7 @@ async def test_unexpected_error_is_logged_not_shown_as_traceback(ui, monkeypatch
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         app.logged_in(ui.actors.clerk)
         await search(pilot, "C001")
-        monkeypatch.setattr(ledger, "set_debt", broken)
+        monkeypatch.setattr(approvals, "set_debt", broken)
         await pilot.press("down", "e", *"1", "enter", *"x", "enter")
         assert isinstance(app.screen, SetDebtDialog)  # still running, nothing lost
         assert messages(app) == [f"发生意外错误，未保存任何内容。详情已写入日志：{ui.log_file}"]
@@ -355,9 +355,9 @@ async def test_change_log_date_filters_take_odd_dates_without_crashing(ui):
                 assert screen.query_one("#events").row_count > 0, since
 
 
-async def test_large_amounts_are_never_cut(ui):
+async def test_large_amounts_are_never_cut(ui, unlimited):
     big = ui.add_customer("B01", "大额", "999999999999.99")
-    ledger.post_movement(ui.actors.admin, big, "receipt", Decimal("12345678.91"), "大额收款")
+    approvals.post_movement(ui.actors.admin, big, "receipt", Decimal("12345678.91"), "大额收款")
     app = ui.app()
     async with app.run_test(size=SIZE) as pilot:
         app.logged_in(ui.actors.clerk)
@@ -377,7 +377,7 @@ async def test_detail_pages_through_a_long_ledger_to_the_opening_entry(ui):
     from jxc_tui.screens.customer_detail import LEDGER_PAGE
 
     for i in range(LEDGER_PAGE + 10):
-        ledger.post_movement(ui.actors.admin, ui.ids["C002"], "sale", Decimal("1.00"), f"第{i}笔")
+        approvals.post_movement(ui.actors.admin, ui.ids["C002"], "sale", Decimal("1.00"), f"第{i}笔")
     app = ui.app()
     async with app.run_test(size=SIZE) as pilot:
         app.logged_in(ui.actors.clerk)
@@ -414,7 +414,7 @@ async def test_slash_is_typed_inside_a_query_but_not_first(ui):
         assert search.value == "A/B"
 
 
-async def test_a_changed_debt_is_shown_in_full_in_the_list(ui):
+async def test_a_changed_debt_is_shown_in_full_in_the_list(ui, unlimited):
     app = ui.app()
     async with app.run_test(size=SIZE) as pilot:
         app.logged_in(ui.actors.finance)

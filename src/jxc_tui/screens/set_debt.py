@@ -1,6 +1,8 @@
 """Dialogs that move a customer's balance: set the debt to a new amount, or
 record a receipt / sale on credit.  Both show the current debt, preview the
-change as you type, require a reason, and save with Enter or Ctrl+S."""
+change as you type -- and whether it will post now or go for approval, and
+why -- require a reason, and save with Enter or Ctrl+S.  A change that takes
+the debt above the customer's credit limit asks for confirmation first."""
 
 from __future__ import annotations
 
@@ -12,15 +14,16 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from ..errors import InvalidAmount, JxcError, StaleVersion
+from ..errors import CreditLimitExceeded, InvalidAmount, JxcError, StaleVersion
 from ..i18n import t
 from ..money import check_range, format_amount, parse_amount
-from ..services import customers, ledger
+from ..services import approvals, customers
+from ..services.approvals import DebtChange
 from ..services.customers import CustomerView
-from ..services.ledger import DebtChange
 from ..text import clean_reason
 from ..widgets.cells import label, money_cell
 from ..widgets.inputs import MoneyInput, PasteInput, TextInput
+from .confirm import ConfirmDialog
 from .fields import ENTER, EnterPressed, FieldFlow
 
 
@@ -48,6 +51,7 @@ class AmountDialog(FieldFlow, ModalScreen[DebtChange | None]):
                 yield Label(t(self.amount_key), classes="field-label")
                 yield MoneyInput(id="amount", max_length=40)
             yield Static(id="dlg-preview", markup=False)
+            yield Static(id="dlg-route", markup=False)
             with Horizontal(classes="field-row"):
                 yield Label(t("setdebt.reason"), classes="field-label")
                 yield TextInput(id="reason", max_length=500)
@@ -67,6 +71,10 @@ class AmountDialog(FieldFlow, ModalScreen[DebtChange | None]):
     def preview(self, amount: Decimal) -> str:
         raise NotImplementedError
 
+    def new_balance(self, amount: Decimal) -> Decimal:
+        """The debt this amount would leave (checked to be a possible one)."""
+        raise NotImplementedError
+
     def set_error(self, message: str) -> None:
         self.query_one("#dlg-error", Static).update(message)
 
@@ -78,15 +86,34 @@ class AmountDialog(FieldFlow, ModalScreen[DebtChange | None]):
     def _update_preview(self) -> None:
         value = self.query_one("#amount", MoneyInput).value
         preview = self.query_one("#dlg-preview", Static)
+        route = self.query_one("#dlg-route", Static)
+        route.update("")
+        route.set_classes("")
         if not value.strip():
             preview.update("")
             return
         try:
-            preview.update(self.preview(parse_amount(value)))
+            amount = parse_amount(value)
+            preview.update(self.preview(amount))
             preview.remove_class("error")
+            self._show_route(self.new_balance(amount))
         except InvalidAmount as error:
             preview.update(error.message())
             preview.add_class("error")
+
+    def _show_route(self, new: Decimal) -> None:
+        """Before saving: will this post now or wait for approval, and why;
+        and whether it takes the debt above the credit limit."""
+        change = new - self.customer.balance
+        if change == 0:
+            return
+        plan = approvals.route_change(self.app.actor, change)
+        lines = [plan.explain()]
+        if approvals.credit_warning(self.customer.credit_limit, self.customer.balance, new):
+            lines.append(t("credit.preview", limit=format_amount(self.customer.credit_limit)))
+        route = self.query_one("#dlg-route", Static)
+        route.update("\n".join(lines))
+        route.set_classes("route-now" if plan.post_now and len(lines) == 1 else "route-approval")
 
     def on_paste_input_paste_refused(self, event: PasteInput.PasteRefused) -> None:
         self.set_error(t(event.key, max=event.input.max_length))
@@ -103,10 +130,10 @@ class AmountDialog(FieldFlow, ModalScreen[DebtChange | None]):
 
     # --- saving -------------------------------------------------------------------
 
-    def submit(self, amount: Decimal, reason: str) -> DebtChange:
+    def submit(self, amount: Decimal, reason: str, confirm_credit: bool) -> DebtChange:
         raise NotImplementedError
 
-    def action_save(self) -> None:
+    def action_save(self, confirm_credit: bool = False) -> None:
         amount_input = self.query_one("#amount", MoneyInput)
         reason_input = self.query_one("#reason", TextInput)
         try:
@@ -122,7 +149,15 @@ class AmountDialog(FieldFlow, ModalScreen[DebtChange | None]):
             reason_input.focus()
             return
         try:
-            result = self.submit(amount, reason)
+            result = self.submit(amount, reason, confirm_credit)
+        except CreditLimitExceeded as error:
+            # Nothing saved; ask, and save again only on an explicit yes.
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.action_save(confirm_credit=True)
+            self.app.push_screen(ConfirmDialog(t("credit.title"), error.message() + "\n" + t("credit.confirm")),
+                                 answered)
+            return
         except StaleVersion as error:
             # Someone else moved this customer: show the figure now in force;
             # a second save is a deliberate decision against it.
@@ -161,13 +196,26 @@ class SetDebtDialog(AmountDialog):
             return t("debt.no_change", balance=format_amount(amount))
         return t("setdebt.change", change=format_amount(change, signed=True))
 
-    def submit(self, amount: Decimal, reason: str) -> DebtChange:
-        return ledger.set_debt(self.app.actor, self.customer.id, amount, reason,
-                               expected_version=self.customer.version)
+    def new_balance(self, amount: Decimal) -> Decimal:
+        return amount
+
+    def submit(self, amount: Decimal, reason: str, confirm_credit: bool) -> DebtChange:
+        return approvals.set_debt(self.app.actor, self.customer.id, amount, reason,
+                                  expected_version=self.customer.version, confirm_credit=confirm_credit)
 
     def notify_saved(self, result: DebtChange) -> None:
+        if result.pending:
+            notify_requested(self.app, self.customer, result)
+            return
         self.app.notify(t("setdebt.saved", code=self.customer.code, old=format_amount(result.old_balance),
                           new=format_amount(result.new_balance)), markup=False)
+
+
+def notify_requested(app, customer: CustomerView, result: DebtChange) -> None:
+    """A change that went for approval: say so plainly -- the debt has not moved."""
+    assert result.request is not None
+    app.notify(t("request.sent", id=result.request.id, code=customer.code, old=format_amount(result.old_balance),
+                 new=format_amount(result.new_balance)), markup=False, timeout=8)
 
 
 class MovementDialog(AmountDialog):
@@ -183,16 +231,25 @@ class MovementDialog(AmountDialog):
     def preview(self, amount: Decimal) -> str:
         if amount <= 0:
             return t("amount.must_be_positive")
-        new = self.customer.balance + ledger.MOVEMENTS[self.kind] * amount
-        check_range(new)  # the debt it would leave must be a possible one
+        new = self.new_balance(amount)
         return t("setdebt.change", change=format_amount(new - self.customer.balance, signed=True)) + \
             f" → {format_amount(new)}"
 
-    def submit(self, amount: Decimal, reason: str) -> DebtChange:
-        return ledger.post_movement(self.app.actor, self.customer.id, self.kind, amount, reason,
-                                    expected_version=self.customer.version)
+    def new_balance(self, amount: Decimal) -> Decimal:
+        if amount <= 0:
+            raise InvalidAmount("amount.must_be_positive")
+        new = self.customer.balance + approvals.MOVEMENTS[self.kind] * amount
+        check_range(new)  # the debt it would leave must be a possible one
+        return new
+
+    def submit(self, amount: Decimal, reason: str, confirm_credit: bool) -> DebtChange:
+        return approvals.post_movement(self.app.actor, self.customer.id, self.kind, amount, reason,
+                                       expected_version=self.customer.version, confirm_credit=confirm_credit)
 
     def notify_saved(self, result: DebtChange) -> None:
+        if result.pending:
+            notify_requested(self.app, self.customer, result)
+            return
         self.app.notify(t("movement.saved", code=self.customer.code, kind=t(f"kind.{self.kind}"),
                           amount=format_amount(abs(result.entry.amount)),
                           new=format_amount(result.new_balance)), markup=False)

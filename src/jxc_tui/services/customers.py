@@ -24,7 +24,7 @@ from ..errors import NotFound, StaleVersion, ValidationError
 from ..models import OPENING, Customer
 from ..money import check_range, format_amount, from_fen, to_fen
 from ..text import clean_field, clean_reason, has_controls
-from . import audit, ledger
+from . import approvals, audit
 from .pinyin import FIELD_SEPARATOR, phone_digits, search_fields
 from .policy import Actor, require
 
@@ -46,6 +46,7 @@ class CustomerView:
     version: int
     created_at: datetime
     updated_at: datetime
+    credit_limit: Decimal | None = None  # 信用额度; None: no limit
 
     @property
     def is_credit(self) -> bool:
@@ -54,7 +55,8 @@ class CustomerView:
 
 def view(c: Customer) -> CustomerView:
     return CustomerView(c.id, c.code, c.name, c.contact, c.phone, c.address, from_fen(c.balance_fen),
-                        c.version, c.created_at, c.updated_at)
+                        c.version, c.created_at, c.updated_at,
+                        None if c.credit_limit_fen is None else from_fen(c.credit_limit_fen))
 
 
 @dataclass
@@ -130,8 +132,14 @@ def create_customer(actor: Actor, data: CustomerInput, opening: Decimal | None =
                             created_at=now, updated_at=now)
         after = dict(values)
         if opening is not None and opening != 0:
-            entry = ledger.post_entry(actor, c, OPENING, to_fen(opening), reason, source=source)
-            after.update(opening=format_amount(opening), ledger_entry=entry.id)
+            # Above the actor's direct limit the customer starts at 0.00 and
+            # the opening debt waits for approval like any other change.
+            entry, request = approvals.apply_change(actor, c, OPENING, to_fen(opening), reason, action=None,
+                                                    source=source, confirm_credit=True)
+            if entry is not None:
+                after.update(opening=format_amount(opening), ledger_entry=entry.id)
+            else:
+                after.update(opening_requested=format_amount(opening), request=request.id)
             c = Customer.get_by_id(c.id)
         audit.record(actor, "customer.create", entity="customer", entity_id=c.id, customer_id=c.id,
                      after=after, reason=reason)

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..config import DEFAULT_ROLES, Config
+from decimal import Decimal
+
+from ..config import DEFAULT_LIMITS, DEFAULT_ROLES, Config
+from ..money import to_fen
 from ..errors import PermissionDenied
 
 
@@ -20,6 +23,10 @@ class Policy:
     )
     max_failed_logins: int = 5
     lockout_minutes: int = 15
+    # role -> largest change in fen posted without approval; None: every change needs one
+    direct_limits: dict[str, int | None] = field(
+        default_factory=lambda: {r: None if v is None else to_fen(Decimal(v)) for r, v in DEFAULT_LIMITS.items()}
+    )
 
 
 policy = Policy()
@@ -29,6 +36,7 @@ def configure(cfg: Config) -> None:
     policy.roles = dict(cfg.roles)
     policy.max_failed_logins = cfg.max_failed_logins
     policy.lockout_minutes = cfg.lockout_minutes
+    policy.direct_limits = {r: None if v is None else to_fen(v) for r, v in cfg.direct_limits.items()}
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,11 @@ class Actor:
 
     def can(self, permission: str) -> bool:
         return permission in self.permissions
+
+    @property
+    def direct_limit_fen(self) -> int | None:
+        """The largest change this actor may post without approval (None: none at all)."""
+        return policy.direct_limits.get(self.role)
 
 
 def require(actor: Actor, permission: str) -> None:
