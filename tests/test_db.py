@@ -76,3 +76,51 @@ def test_a_version_1_database_gains_the_search_column(db, actors):
     assert SchemaVersion.get().version == SCHEMA_VERSION
     for query in ("bjhx", "13800138", "v1", "华夏"):
         assert [c.code for c in customer_service.search_customers(actors.clerk, query).rows] == ["V1"], query
+
+
+def _downgrade_to_v2(db) -> None:
+    """Take away what schema v3 added (approvals), keeping the data."""
+    from jxc_tui.models import SchemaVersion
+
+    db.execute_sql("DROP TABLE change_request")
+    db.execute_sql("ALTER TABLE customer DROP COLUMN credit_limit_fen")
+    if db.jxc_backend == "sqlite":  # SQLite cannot drop a column holding a foreign key: rebuild the table
+        keep = "id, customer_id, kind, amount_fen, balance_before_fen, balance_after_fen, reason, actor_id, " \
+               "actor_name, source, created_at"
+        db.execute_sql(
+            "CREATE TABLE ledger_entry_v2 (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customer (id), "
+            "kind VARCHAR(16) NOT NULL, amount_fen BIGINT NOT NULL, balance_before_fen BIGINT NOT NULL, "
+            "balance_after_fen BIGINT NOT NULL, reason TEXT NOT NULL, actor_id INTEGER REFERENCES app_user (id), "
+            "actor_name VARCHAR(64) NOT NULL, source VARCHAR(300) NOT NULL, created_at DATETIME NOT NULL)")
+        db.execute_sql(f"INSERT INTO ledger_entry_v2 SELECT {keep} FROM ledger_entry")
+        db.execute_sql("DROP TABLE ledger_entry")
+        db.execute_sql("ALTER TABLE ledger_entry_v2 RENAME TO ledger_entry")
+    else:
+        db.execute_sql("ALTER TABLE ledger_entry DROP COLUMN reverses_id, DROP COLUMN approved_by_id, "
+                       "DROP COLUMN approved_by_name, DROP COLUMN over_credit_limit")
+    SchemaVersion.update(version=2).execute()
+
+
+def test_a_version_2_database_gains_the_approval_tables(db, actors):
+    """Schema v2 had no change requests, reversal links or credit limits."""
+    from decimal import Decimal
+
+    from jxc_tui.services import approvals, audit
+    from jxc_tui.services import customers as customer_service
+    from jxc_tui.services.customers import CustomerInput
+
+    c = customer_service.create_customer(actors.finance, CustomerInput(code="V2", name="老客户"),
+                                         Decimal("800.00"), "期初")
+    _downgrade_to_v2(db)
+    db.close()
+    reopened = open_database(db.jxc_url)
+    assert "change_request" in reopened.get_tables()
+    assert {"reverses_id", "approved_by_id", "approved_by_name", "over_credit_limit"} <= {
+        col.name for col in reopened.get_columns("ledger_entry")}
+    assert SchemaVersion.get().version == SCHEMA_VERSION
+    assert customer_service.get_customer(actors.admin, c.id).balance == Decimal("800.00")
+    request = approvals.set_debt(actors.clerk, c.id, Decimal("5000.00"), "补录", expected_version=None).request
+    approvals.approve(actors.finance, request.id)
+    (entry,) = [e for e in approvals.customer_requests(actors.admin, c.id)]
+    assert entry.status == "approved"
+    assert audit.verify(actors.admin).ok

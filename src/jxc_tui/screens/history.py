@@ -1,4 +1,6 @@
-"""A customer's history: every change, old -> new, who, when, why."""
+"""A customer's history: every change, old -> new, who, when, why -- and
+the approval requests: an approved change is one row naming requester and
+approver ("clerk/finance"); pending and refused requests show their status."""
 
 from __future__ import annotations
 
@@ -26,12 +28,12 @@ class HistoryScreen(Screen[None]):
                            self.customer.code, " ", self.customer.name), id="history-head")
         table: DataTable[object] = DataTable(id="history", cursor_type="row", zebra_stripes=True)
         table.add_column(t("col.when"), width=16)
-        table.add_column(t("col.who"), width=7)
+        table.add_column(t("col.who"), width=13)  # "requester/approver"
         table.add_column(t("col.what"), width=6)
         # old/new hold amounts: sized to the widest, never cut
         table.add_column(t("col.old"))
         table.add_column(t("col.new"))
-        table.add_column(t("col.reason"), width=13)
+        table.add_column(t("col.reason"), width=11)
         yield table
         yield Static(id="history-status", markup=False)
         yield Footer()
@@ -42,10 +44,10 @@ class HistoryScreen(Screen[None]):
         self.history_rows = rows or []
         table = self.query_one("#history", DataTable)
         for r in self.history_rows:
-            what = t(f"kind.{r.what}") if r.is_money else t(f"field.{r.what}")
             old = r.old if r.old else t("history.none")
-            new_style = "" if not r.is_money else "bold"
-            table.add_row(cell(clock.format_local(r.when)), cell(r.who), cell(what),
+            new_style = "bold" if r.is_money else ("italic" if r.status else "")
+            table.add_row(cell(clock.format_local(r.when)), cell(who_label(r)),
+                          cell(what_label(r), style="yellow" if r.status else ""),
                           cell(old, style="dim" if not r.old else ""), cell(r.new, style=new_style),
                           cell(r.reason))
         capped = len(self.history_rows) >= history.HISTORY_LIMIT
@@ -57,9 +59,31 @@ class HistoryScreen(Screen[None]):
         from .details import DetailsDialog
 
         r = self.history_rows[event.cursor_row]
-        what = t(f"kind.{r.what}") if r.is_money else t(f"field.{r.what}")
-        self.app.push_screen(DetailsDialog(f"{self.customer.code} {self.customer.name}", [
-            (t("col.when"), clock.format_local(r.when, seconds=True)), (t("col.who"), r.who),
-            (t("col.what"), what), (t("col.old"), r.old or t("history.none")), (t("col.new"), r.new),
-            (t("col.change"), r.change), (t("col.reason"), r.reason), (t("col.source"), r.source),
-        ]))
+        pairs: list[tuple[str, object]] = [
+            (t("col.when"), clock.format_local(r.when, seconds=True)),
+            (t("request.requester") if (r.approver or r.status) else t("col.who"), r.who),
+        ]
+        if r.approver:
+            pairs.append((t("entry.approved_by"), r.approver))
+        pairs += [(t("col.what"), what_label(r)), (t("col.old"), r.old or t("history.none")), (t("col.new"), r.new),
+                  (t("col.change"), r.change), (t("col.reason"), r.reason), (t("col.source"), r.source)]
+        if r.status and r.decider:
+            pairs += [(t("request.decider"), r.decider), (t("field.note"), r.note)]
+        if r.request_id:
+            pairs.append((t("field.request"), f"#{r.request_id}"))
+        if r.reverses_id:
+            pairs.append((t("request.reverses"), f"#{r.reverses_id}"))
+        if r.over_credit_limit:
+            pairs.append((t("field.credit_limit"), t("entry.over_credit")))
+        self.app.push_screen(DetailsDialog(f"{self.customer.code} {self.customer.name}", pairs))
+
+
+def who_label(r: history.HistoryRow) -> str:
+    """The person; for a change posted on approval, requester/approver."""
+    return f"{r.who}/{r.approver}" if r.approver else r.who
+
+
+def what_label(r: history.HistoryRow) -> str:
+    if r.status:
+        return t(f"request.status.{r.status}")
+    return t(f"kind.{r.what}") if r.is_money else t(f"field.{r.what}")

@@ -176,6 +176,36 @@ def update_customer(actor: Actor, customer_id: int, expected_version: int, data:
         return view(_get(c.id))
 
 
+def set_credit_limit(actor: Actor, customer_id: int, limit: Decimal | None, reason: str, *,
+                     expected_version: int | None) -> CustomerView:
+    """Set (or with ``None`` remove) a customer's credit limit (信用额度).  Needs
+    ``debt.approve``: how much credit a customer gets is finance's decision.
+    A reason is required; recorded old -> new in the customer's history."""
+    require(actor, "debt.approve")
+    if limit is not None:
+        if not isinstance(limit, Decimal):
+            raise ValidationError("amount.not_a_number", field="credit_limit")
+        check_range(limit)
+        if limit < 0:
+            raise ValidationError("credit.negative", field="credit_limit")
+    reason = clean_reason(reason)
+    new_fen = None if limit is None else to_fen(limit)
+    with write_transaction():
+        c = _get(customer_id)
+        if expected_version is not None and c.version != expected_version:
+            raise StaleVersion("customer.stale", balance=format_amount(c.balance_fen, fen=True))
+        if c.credit_limit_fen == new_fen:
+            raise ValidationError("customer.nothing_changed")
+        Customer.update(credit_limit_fen=new_fen, version=Customer.version + 1, updated_at=clock.utcnow()).where(
+            Customer.id == c.id).execute()
+        shown = "" if c.credit_limit_fen is None else format_amount(c.credit_limit_fen, fen=True)
+        audit.record(actor, "customer.credit_limit", entity="customer", entity_id=c.id, customer_id=c.id,
+                     before={"credit_limit": shown},
+                     after={"credit_limit": "" if new_fen is None else format_amount(new_fen, fen=True)},
+                     reason=reason)
+        return view(_get(c.id))
+
+
 # --- search ---------------------------------------------------------------------
 
 @dataclass(frozen=True)
