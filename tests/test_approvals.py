@@ -438,3 +438,27 @@ def test_the_requester_without_a_user_row_is_still_never_the_approver(db, actors
     impostor = Actor(actors.clerk.user_id, "clerk", "finance")  # the clerk, promoted since
     with pytest.raises(Refused):
         approvals.approve(impostor, r.id)
+
+
+def test_c09_imported_opening_debts_above_the_limit_only_create_requests(db, actors, tmp_path):
+    from jxc_tui.services import io
+
+    path = tmp_path / "迁移.csv"
+    path.write_text("客户编码,客户名称,期初欠款\nC004,大额客户,20000.00\nC005,小额客户,500.00\n", encoding="utf-8")
+    report = io.import_customers(actors.finance, path)
+    assert report.requested_count == 1
+    assert "1 个期初欠款超出您的直接额度，已提交审核" in report.summary()
+    big = customers.find_by_code(actors.finance, "C004")
+    small = customers.find_by_code(actors.finance, "C005")
+    assert (big.balance, small.balance) == (D("0.00"), D("500.00"))
+    (request,) = approvals.pending_requests(actors.admin)
+    assert (request.customer_code, request.kind, request.new_balance, request.requester_name, request.source) == (
+        "C004", "opening", D("20000.00"), "finance", "import:迁移.csv")
+    assert audit.verify(actors.admin).ok
+    with pytest.raises(Refused):
+        approvals.approve(actors.finance, request.id)  # the importer cannot approve it
+    approvals.approve(actors.admin, request.id)
+    assert customers.find_by_code(actors.admin, "C004").balance == D("20000.00")
+    (row,) = [r for r in history.customer_history(actors.viewer, big.id) if r.is_money]
+    assert (row.what, row.old, row.new, row.who, row.approver) == ("opening", "", "20,000.00", "finance", "admin")
+    assert audit.verify(actors.admin).ok

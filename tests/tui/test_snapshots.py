@@ -43,3 +43,51 @@ def test_set_debt_dialog(ui, snap_compare):
         await pilot.press("e", *"3,120", "enter", *"对账调整 [b]")
 
     assert snap_compare(ui.app(), terminal_size=SIZE, run_before=run_before)
+
+
+def _with_requests(ui) -> None:
+    from decimal import Decimal
+
+    from jxc_tui.services import approvals
+
+    approvals.set_debt(ui.actors.clerk, ui.ids["C001"], Decimal("22000.00"), "补录发货单 [b]", expected_version=None)
+    approvals.post_movement(ui.actors.clerk, ui.ids["C003"], "receipt", Decimal("1500.50"), "银行转账")
+
+
+def test_approvals_screen(ui, snap_compare):
+    _with_requests(ui)
+
+    async def run_before(pilot) -> None:
+        pilot.app.logged_in(ui.actors.finance)
+        await wait_for(pilot, lambda: getattr(pilot.app.screen, "page", None) is not None)
+        await pilot.press("escape", "a")
+
+    assert snap_compare(ui.app(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_request_screen_with_a_moved_balance(ui, snap_compare):
+    from decimal import Decimal
+
+    from jxc_tui.services import approvals
+
+    _with_requests(ui)
+    approvals.set_debt(ui.actors.clerk, ui.ids["C001"], Decimal("3100.00"), "小额", expected_version=None)
+
+    async def run_before(pilot) -> None:
+        pilot.app.logged_in(ui.actors.finance)
+        await wait_for(pilot, lambda: getattr(pilot.app.screen, "page", None) is not None)
+        await pilot.press("escape", "a", "enter")
+
+    assert snap_compare(ui.app(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_customer_list_of_an_approver_with_requests_waiting(ui, snap_compare):
+    """The badge and the toast after login, with the debt column in full."""
+    _with_requests(ui)
+
+    async def run_before(pilot) -> None:
+        pilot.app.logged_in(ui.actors.finance)
+        await wait_for(pilot, lambda: getattr(pilot.app.screen, "page", None) is not None)
+        await pilot.pause(0.2)
+
+    assert snap_compare(ui.app(), terminal_size=SIZE, run_before=run_before)

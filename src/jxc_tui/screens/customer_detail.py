@@ -1,4 +1,6 @@
-"""One customer: details, what they owe, and their transactions (newest first)."""
+"""One customer: details, what they owe, their credit limit, and their
+transactions (newest first).  ``x`` reverses the highlighted entry (冲销);
+``c`` sets the credit limit (finance)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from textual.widgets import DataTable, Footer, Static
 from .. import clock
 from ..i18n import t
 from ..money import format_amount
-from ..services import customers, ledger
+from ..services import approvals, customers, ledger
 from ..services.customers import CustomerView
 from ..services.ledger import EntryView
 from ..widgets.cells import CREDIT_STYLE, cell, label, money_cell
@@ -27,6 +29,8 @@ class CustomerDetailScreen(Screen[None]):
         Binding("v", "sale", t("key.sale"), id="detail.sale"),
         Binding("d", "edit_details", t("key.edit"), id="detail.edit"),
         Binding("h", "history", t("key.history"), id="detail.history"),
+        Binding("x", "reverse", t("key.reverse"), id="detail.reverse"),
+        Binding("c", "credit_limit", t("field.credit_limit"), id="detail.credit_limit"),
     ]
 
     def __init__(self, customer_id: int) -> None:
@@ -46,8 +50,8 @@ class CustomerDetailScreen(Screen[None]):
         # money columns size to their widest figure: an amount is never cut
         table.add_column(Text(t("col.change"), justify="right"))
         table.add_column(Text(t("col.balance"), justify="right"))
-        table.add_column(t("col.reason"), width=13)
-        table.add_column(t("col.who"), width=7)
+        table.add_column(t("col.reason"), width=11)
+        table.add_column(t("col.who"), width=13)  # "requester/approver"
         yield table
         yield Static(id="ledger-status", markup=False)
         yield Footer()
@@ -71,9 +75,14 @@ class CustomerDetailScreen(Screen[None]):
         ))
         debt = money_cell(customer.balance, credit_marker=True)
         debt.stylize("bold" + (f" {CREDIT_STYLE}" if customer.is_credit else ""))
-        self.query_one("#detail-debt", Static).update(label((f"{t('detail.debt')}: ", "bold"), "") + debt)
+        limit = format_amount(customer.credit_limit) if customer.credit_limit is not None else t("credit.none")
+        over = customer.credit_limit is not None and customer.balance > customer.credit_limit
+        self.query_one("#detail-debt", Static).update(
+            label((f"{t('detail.debt')}: ", "bold"), "") + debt
+            + label((f"    {t('field.credit_limit')}: ", "dim"), (limit, "bold red" if over else "")))
         self.query_one("#ledger", DataTable).clear()
         self.entries = {}
+        self.reversed: dict[int, int] = {}
         self.load_entries()
 
     def load_entries(self) -> None:
@@ -84,11 +93,16 @@ class CustomerDetailScreen(Screen[None]):
         entries = entries or []
         self.more = len(entries) > LEDGER_PAGE
         table = self.query_one("#ledger", DataTable)
-        for e in entries[:LEDGER_PAGE]:
+        page = entries[:LEDGER_PAGE]
+        ok, reversed_ = self.app.attempt(approvals.reversed_by, [e.id for e in page])
+        self.reversed = {**getattr(self, "reversed", {}), **(reversed_ or {})}
+        for e in page:
             self.entries[e.id] = e
-            table.add_row(cell(clock.format_local(e.created_at)), cell(t(f"kind.{e.kind}")),
+            kind = cell(t(f"kind.{e.kind}"), style="dim strike" if e.id in self.reversed else "")
+            who = f"{e.actor_name}/{e.approved_by_name}" if e.approved_by_name else e.actor_name
+            table.add_row(cell(clock.format_local(e.created_at)), kind,
                           money_cell(e.amount, signed=True), money_cell(e.balance_after),
-                          cell(e.reason), cell(e.actor_name), key=str(e.id))
+                          cell(e.reason), cell(who), key=str(e.id))
         more = t("list.count_more") if self.more else ""
         self.query_one("#ledger-status", Static).update(t("list.count", shown=len(self.entries), more=more))
 
@@ -108,7 +122,21 @@ class CustomerDetailScreen(Screen[None]):
             (t("col.change"), format_amount(e.amount, signed=True)),
             (t("col.old"), format_amount(e.balance_before)), (t("col.balance"), format_amount(e.balance_after)),
             (t("col.reason"), e.reason), (t("col.who"), e.actor_name), (t("col.source"), e.source),
+            *self._links(e),
         ]))
+
+    def _links(self, e: EntryView) -> list[tuple[str, object]]:
+        """Approver, reversal links and a confirmed credit-limit excess, where they apply."""
+        extra: list[tuple[str, object]] = []
+        if e.approved_by_name:
+            extra.append((t("entry.approved_by"), e.approved_by_name))
+        if e.reverses_id:
+            extra.append((t("key.reverse"), t("entry.reverses", id=e.reverses_id)))
+        if e.id in self.reversed:
+            extra.append((t("key.reverse"), t("entry.reversed_by", id=self.reversed[e.id])))
+        if e.over_credit_limit:
+            extra.append((t("field.credit_limit"), t("entry.over_credit")))
+        return extra
 
     def action_back(self) -> None:
         # dismiss (not pop_screen) so the list's callback redraws this customer's row
@@ -147,8 +175,60 @@ class CustomerDetailScreen(Screen[None]):
         if self.customer:
             self.app.push_screen(HistoryScreen(self.customer))
 
+    def action_reverse(self) -> None:
+        """Reverse the highlighted entry: an offsetting entry, linked, with a reason."""
+        from .prompt import TextPromptDialog
+        from .set_debt import notify_requested
+
+        table = self.query_one("#ledger", DataTable)
+        if self.customer is None or not self.app.require("debt.adjust", t("key.reverse")):
+            return
+        if table.row_count == 0:
+            self.app.notify(t("reversal.pick"), markup=False)
+            return
+        e = self.entries.get(int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or 0))
+        if e is None:
+            return
+        customer = self.customer
+        new = customer.balance - e.amount
+        plan = approvals.route_change(self.app.actor, -e.amount)
+        notice = plan.explain()
+        if approvals.credit_warning(customer.credit_limit, customer.balance, new):
+            notice += "\n" + t("credit.preview", limit=format_amount(customer.credit_limit))
+
+        def submit(reason: str, confirm_credit: bool) -> object:
+            return approvals.reverse_entry(self.app.actor, e.id, reason, expected_version=customer.version,
+                                           confirm_credit=confirm_credit)
+
+        def done(result: object) -> None:
+            if result is None:
+                return
+            if result.pending:
+                notify_requested(self.app, customer, result)
+            else:
+                self.app.notify(t("reversal.saved", code=customer.code, old=format_amount(result.old_balance),
+                                  new=format_amount(result.new_balance)), markup=False)
+            self.reload()
+
+        lines = [label(customer.code, " ", customer.name),
+                 label(t("reversal.what", kind=t(f"kind.{e.kind}"), amount=format_amount(e.amount, signed=True),
+                         when=clock.format_local(e.created_at), who=e.actor_name)),
+                 label(t("reversal.effect", old=format_amount(customer.balance), new=format_amount(new)))]
+        self.app.push_screen(TextPromptDialog(t("reversal.title", id=e.id), lines, t("setdebt.reason"), submit,
+                                              notice=notice,
+                                              notice_class="route-now" if plan.post_now else "route-approval"),
+                             done)
+
+    def action_credit_limit(self) -> None:
+        from .credit_limit import CreditLimitDialog
+
+        if self.customer and self.app.require("debt.approve", t("field.credit_limit")):
+            self.app.push_screen(CreditLimitDialog(self.customer), self._after_change)
+
     def palette_commands(self) -> list[tuple[str | None, str, object]]:
         return [
+            ("debt.adjust", t("key.reverse"), self.action_reverse),
+            ("debt.approve", t("field.credit_limit"), self.action_credit_limit),
             ("debt.adjust", t("key.set_debt"), self.action_set_debt),
             ("ledger.post", t("key.receipt"), self.action_receipt),
             ("ledger.post", t("key.sale"), self.action_sale),

@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import get_current_worker
 
 from ..i18n import t
-from ..services import customers, thread_connection
+from ..services import approvals, customers, thread_connection
 from ..services.customers import CustomerView, SearchPage
 from ..widgets.cells import cell, label, money_cell
 from .customer_detail import CustomerDetailScreen
@@ -32,6 +32,7 @@ from .set_debt import MovementDialog, SetDebtDialog
 PAGE_SIZE = 60
 SORT_CYCLE = ("code", "debt_desc", "debt_asc", "name")
 SEARCH_DELAY = 0.12
+BADGE_REFRESH = 30.0  # seconds between re-counting the requests waiting for approval
 
 
 class SearchInput(Input):
@@ -65,7 +66,10 @@ class CustomersScreen(FieldFlow, Screen[None]):
         Binding("h", "history", t("key.history"), id="customers.history"),
         Binding("s", "sort", t("key.sort"), id="customers.sort"),
         Binding("l", "change_log", t("key.log"), id="customers.log"),
+        Binding("a", "approvals", t("key.approvals"), id="customers.approvals"),
         Binding("ctrl+o", "logout", t("key.logout"), id="customers.logout"),
+        Binding("U", "users", t("key.users"), id="customers.users"),
+        Binding("f2", "change_password", t("key.password"), id="customers.password"),
         ENTER,
     ]
 
@@ -94,11 +98,35 @@ class CustomersScreen(FieldFlow, Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.show_topbar()
+        self.start_search()
+        waiting = self.awaiting()
+        if waiting:
+            # after the first paint: a toast raised while the list is first laid
+            # out left the debt column cut to a few characters
+            self.call_after_refresh(self.app.notify, t("approvals.waiting", n=waiting), markup=False, timeout=8)
+        self.set_interval(BADGE_REFRESH, self.show_topbar)
+
+    def on_screen_resume(self) -> None:
+        self.show_topbar()
+
+    def awaiting(self) -> int:
+        """Requests this user could decide: the badge (0 for those who cannot approve)."""
+        actor = self.app.actor
+        if actor is None or not actor.can("debt.approve"):
+            return 0
+        ok, n = self.app.attempt(approvals.awaiting_count, actor)
+        return n or 0
+
+    def show_topbar(self) -> None:
         actor = self.app.actor
         role = t(f"role.{actor.role}") if actor else ""
-        self.query_one("#topbar", Static).update(
-            label((t("app.title") + "  ", "bold"), t("status.user", user=actor.username if actor else "", role=role)))
-        self.start_search()
+        bar = label((t("app.title") + "  ", "bold"), t("status.user", user=actor.username if actor else "", role=role))
+        waiting = self.awaiting()
+        if waiting:
+            bar.append("  ")
+            bar.append(f" {t('approvals.badge', n=waiting)} ", style="bold reverse yellow")
+        self.query_one("#topbar", Static).update(bar)
 
     # --- searching ------------------------------------------------------------
 
@@ -287,6 +315,15 @@ class CustomersScreen(FieldFlow, Screen[None]):
         if self.app.require("history.view", t("key.log")):
             self.app.push_screen(ChangeLogScreen())
 
+    def action_approvals(self) -> None:
+        from .approvals import ApprovalsScreen
+
+        actor = self.app.actor
+        if actor is not None and not any(actor.can(p) for p in ("debt.approve", "debt.adjust", "ledger.post")):
+            self.app.require("debt.approve", t("key.approvals"))  # says "no permission"; nothing opens
+            return
+        self.app.push_screen(ApprovalsScreen())
+
     def action_sort(self) -> None:
         self.sort = SORT_CYCLE[(SORT_CYCLE.index(self.sort) + 1) % len(SORT_CYCLE)]
         self.start_search()
@@ -302,7 +339,21 @@ class CustomersScreen(FieldFlow, Screen[None]):
             ("customer.edit", t("key.new"), self.action_new_customer),
             ("customer.edit", t("key.edit"), self.action_edit_details),
             ("history.view", t("key.log"), self.action_change_log),
+            ("debt.adjust", t("key.approvals"), self.action_approvals),
             (None, t("key.history"), self.action_history),
             (None, t("key.sort"), self.action_sort),
             (None, t("key.logout"), self.action_logout),
+            ("user.manage", t("key.users"), self.action_users),
+            (None, t("key.password"), self.action_change_password),
         ]
+
+    def action_users(self) -> None:
+        from .users import UsersScreen
+
+        if self.app.require("user.manage", t("key.users")):
+            self.app.push_screen(UsersScreen())
+
+    def action_change_password(self) -> None:
+        from .password import ChangePasswordDialog
+
+        self.app.push_screen(ChangePasswordDialog())

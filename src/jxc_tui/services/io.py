@@ -29,9 +29,9 @@ from .. import clock
 from ..db import write_transaction
 from ..errors import ImportRefused, JxcError
 from ..i18n import t
-from ..models import OPENING, Customer, LedgerEntry
+from ..models import OPENING, PENDING, ChangeRequest, Customer, LedgerEntry
 from ..money import check_range, format_amount, from_fen, parse_amount, to_fen
-from . import audit
+from . import approvals, audit
 from .bulk import insert_rows
 from .customers import CustomerInput
 from .pinyin import search_fields
@@ -97,11 +97,15 @@ class ImportReport:
     dry_run: bool
     event_id: int | None = None  # the ``import.customers`` event; None for a dry run
     ignored_columns: tuple[str, ...] = ()
+    requested_count: int = 0  # openings above the importer's direct limit: requests, not entries
 
     def summary(self) -> str:
         """One sentence for the user, in their language."""
-        return t("import.summary_dry" if self.dry_run else "import.summary", file=self.file_name,
+        text = t("import.summary_dry" if self.dry_run else "import.summary", file=self.file_name,
                  count=self.count, opening_count=self.opening_count, total=format_amount(self.total_opening))
+        if self.requested_count:
+            text += t("import.requested", n=self.requested_count)
+        return text
 
 
 # --- reading -------------------------------------------------------------------
@@ -291,10 +295,12 @@ def import_customers(actor: Actor, path: str | os.PathLike[str], *, dry_run: boo
         raise _refuse(errors + _code_errors(good))
     total_fen = sum(g.opening_fen for g in good)
     opening_count = sum(1 for g in good if g.opening_fen)
+    # The same limit check as every other change: above it, an opening debt waits for approval.
+    requested = sum(1 for g in good if g.opening_fen and not approvals.route_change(actor, from_fen(g.opening_fen)).post_now)
     report = dict(file_name=parsed.file_name, sha256=parsed.sha256, encoding=parsed.encoding,
                   count=len(good), opening_count=opening_count,
                   total_opening=from_fen(total_fen),
-                  ignored_columns=tuple(parsed.ignored_columns))
+                  ignored_columns=tuple(parsed.ignored_columns), requested_count=requested)
     if dry_run:
         code_errors = _code_errors(good)
         if code_errors:
@@ -322,15 +328,21 @@ def import_customers(actor: Actor, path: str | os.PathLike[str], *, dry_run: boo
 
 def _insert_chunk(actor: Actor, chunk: list[_Good], keys: list[tuple[str, str]], now, source: str,
                   reason: str) -> None:
+    # Openings within the importer's direct limit post now; larger ones become
+    # requests (the customer starts at 0.00), decided by approvals.route_change.
+    waits = {g.values["code"] for g in chunk
+             if g.opening_fen and not approvals.route_change(actor, from_fen(g.opening_fen)).post_now}
     insert_rows(Customer, [Customer.code, Customer.name, Customer.contact, Customer.phone, Customer.address,
                            Customer.pinyin_initials, Customer.pinyin_full, Customer.search_key,
                            Customer.balance_fen, Customer.version, Customer.created_at, Customer.updated_at],
                 [(g.values["code"], g.values["name"], g.values["contact"], g.values["phone"],
-                  g.values["address"], *index, g.opening_fen, 1, now, now)
+                  g.values["address"], *index, 0 if g.values["code"] in waits else g.opening_fen, 1, now, now)
                  for g, index in zip(chunk, keys)])
     codes = [g.values["code"] for g in chunk]
     ids = {r.code: r.id for r in Customer.select(Customer.id, Customer.code).where(Customer.code.in_(codes))}
-    with_opening = [g for g in chunk if g.opening_fen]
+    request_ids = _request_openings(actor, [g for g in chunk if g.values["code"] in waits], ids, now, source,
+                                    reason)
+    with_opening = [g for g in chunk if g.opening_fen and g.values["code"] not in waits]
     entry_ids: dict[int, int] = {}
     if with_opening:
         insert_rows(LedgerEntry, [LedgerEntry.customer, LedgerEntry.kind, LedgerEntry.amount_fen,
@@ -346,11 +358,40 @@ def _insert_chunk(actor: Actor, chunk: list[_Good], keys: list[tuple[str, str]],
     for g in chunk:
         cid = ids[g.values["code"]]
         after: dict[str, object] = dict(g.values)
-        if g.opening_fen:
+        if cid in request_ids:
+            after.update(opening_requested=format_amount(g.opening_fen, fen=True), request=request_ids[cid])
+        elif g.opening_fen:
             after.update(opening=format_amount(g.opening_fen, fen=True), ledger_entry=entry_ids[cid])
         events.append(audit.event_fields(actor, "customer.create", entity="customer", entity_id=cid,
                                          customer_id=cid, after=after, reason=reason, at=now))
     audit.record_many(events)
+
+
+def _request_openings(actor: Actor, rows: list[_Good], ids: dict[str, int], now, source: str,
+                      reason: str) -> dict[int, int]:
+    """Pending opening-debt requests for ``rows`` (customer id -> request id),
+    each with its ``debt.request`` event."""
+    if not rows:
+        return {}
+    limit = actor.direct_limit_fen
+    insert_rows(ChangeRequest, [ChangeRequest.customer, ChangeRequest.kind, ChangeRequest.seen_balance_fen,
+                                ChangeRequest.seen_version, ChangeRequest.new_balance_fen, ChangeRequest.change_fen,
+                                ChangeRequest.reason, ChangeRequest.over_credit_limit, ChangeRequest.source,
+                                ChangeRequest.requester, ChangeRequest.requester_name, ChangeRequest.requested_at,
+                                ChangeRequest.status, ChangeRequest.decider_name, ChangeRequest.note],
+                [(ids[g.values["code"]], OPENING, 0, 1, g.opening_fen, g.opening_fen, reason, False, source,
+                  actor.user_id, actor.username, now, PENDING, "", "") for g in rows])
+    cids = [ids[g.values["code"]] for g in rows]
+    request_ids = {r.customer_id: r.id for r in ChangeRequest.select(ChangeRequest.id, ChangeRequest.customer)
+                   .where(ChangeRequest.customer.in_(cids) & (ChangeRequest.status == PENDING))}
+    audit.record_many([audit.event_fields(
+        actor, "debt.request", entity="change_request", entity_id=request_ids[ids[g.values["code"]]],
+        customer_id=ids[g.values["code"]], before={"balance": format_amount(0, fen=True)},
+        after={"requested_balance": format_amount(g.opening_fen, fen=True),
+               "change": format_amount(g.opening_fen, fen=True, signed=True), "kind": OPENING,
+               "limit": "none" if limit is None else format_amount(limit, fen=True)},
+        reason=reason, at=now) for g in rows])
+    return request_ids
 
 
 __all__ = ["ParsedFile", "ParsedRow", "ImportReport", "RowError", "read_customer_file", "import_customers"]
