@@ -85,10 +85,26 @@ def test_seed_300_customers(db):
         assert c.pinyin_initials
 
 
+def test_demo_has_requests_waiting_for_finance_and_credit_limits(db):
+    from jxc_tui.models import ChangeRequest
+    from jxc_tui.services import approvals, auth
+
+    demo.seed_demo(NAMES, 80, seed=3)
+    finance = auth.login("finance", "finance123")
+    waiting = approvals.pending_requests(finance)
+    assert len(waiting) == 2 and {r.requester_name for r in waiting} == {"clerk"}
+    assert {r.kind for r in waiting} == {"adjustment", "receipt"}
+    assert approvals.awaiting_count(finance) == 2
+    assert Customer.select().where(Customer.credit_limit_fen.is_null(False)).count() == 3
+    assert ChangeRequest.select().count() == 2
+    assert audit.verify().ok
+
+
 def test_every_entry_has_a_matching_event(db):
     demo.seed_demo(NAMES, 80, seed=3)
     by_entry = {}
-    for ev in AuditEvent.select().where(AuditEvent.customer.is_null(False)):
+    for ev in AuditEvent.select().where(AuditEvent.customer.is_null(False)
+                                        & AuditEvent.action.not_in(("customer.credit_limit", "debt.request"))):
         after = json.loads(ev.after)
         if ev.action == "customer.create":
             assert ev.entity_id == str(ev.customer_id)

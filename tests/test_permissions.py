@@ -29,6 +29,8 @@ class Ctx:
     version: int
     other_username: str
     csv_path: str
+    request_id: int = 0
+    entry_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,11 @@ OPS = [
        lambda c: approvals.post_movement(c.actor, c.customer_id, "receipt", D("1.00"), "收款")),
     Op("approvals.post_movement(sale)", "ledger.post",
        lambda c: approvals.post_movement(c.actor, c.customer_id, "sale", D("1.00"), "赊销")),
+    Op("approvals.approve", "debt.approve", lambda c: approvals.approve(c.actor, c.request_id, "批准")),
+    Op("approvals.reject", "debt.approve", lambda c: approvals.reject(c.actor, c.request_id, "驳回")),
+    Op("approvals.reverse_entry", "debt.adjust", lambda c: approvals.reverse_entry(c.actor, c.entry_id, "冲销")),
+    Op("customers.set_credit_limit", "debt.approve",
+       lambda c: customers.set_credit_limit(c.actor, c.customer_id, D("5000.00"), "授信", expected_version=None)),
     Op("auth.create_user", "user.manage",
        lambda c: auth.create_user(c.actor, "mallory", "admin", "password-123")),
     Op("auth.set_password(other user)", "user.manage",
@@ -81,7 +88,14 @@ def world(db, actors, tmp_path):
                                   opening=D("1000.00"), reason="期初")
     csv_path = tmp_path / "customers.csv"
     csv_path.write_text("编码,名称,期初欠款\r\nI001,导入客户,5.00\r\n", encoding="utf-8-sig")
-    return c, str(csv_path)
+    # a pending request by someone who is none of the roles under test, and an entry to reverse
+    requester = actors.make("clerk", "requester")
+    request = approvals.set_debt(requester, c.id, D("50000.00"), "大额", expected_version=None).request
+    world_ids.update(request_id=request.id, entry_id=ledger.customer_entries(actors.admin, c.id)[0].id)
+    return customers.get_customer(actors.admin, c.id), str(csv_path)
+
+
+world_ids: dict[str, int] = {}
 
 
 def test_the_denial_table_covers_viewer_and_clerk():
@@ -95,7 +109,7 @@ def test_the_denial_table_covers_viewer_and_clerk():
 @pytest.mark.parametrize(("op", "role"), DENIED, ids=[f"{op.name}-{role}" for op, role in DENIED])
 def test_write_service_refuses_role_without_permission(db, actors, world, op, role):
     c, csv_path = world
-    ctx = Ctx(actors[role], c.id, c.version, "finance" if role != "finance" else "clerk", csv_path)
+    ctx = Ctx(actors[role], c.id, c.version, "finance" if role != "finance" else "clerk", csv_path, **world_ids)
     before = snapshot(db)
     with pytest.raises(PermissionDenied) as info:
         op.call(ctx)
@@ -112,7 +126,8 @@ def test_roles_with_permission_are_not_refused(db, actors, world, role):
         if op.permission not in DEFAULT_ROLES[role] or op.name.startswith("io."):
             continue
         fresh = customers.get_customer(actors.admin, c.id)
-        ctx = Ctx(actors[role], c.id, fresh.version, "finance" if role != "finance" else "clerk", csv_path)
+        ctx = Ctx(actors[role], c.id, fresh.version, "finance" if role != "finance" else "clerk", csv_path,
+                  **world_ids)
         try:
             op.call(ctx)
         except PermissionDenied:  # pragma: no cover - the failure message is the point

@@ -38,7 +38,7 @@ from .. import clock
 from ..errors import ValidationError
 from ..db import write_transaction
 from ..i18n import t
-from ..models import ADJUSTMENT, OPENING, RECEIPT, RETURN, SALE, Customer, LedgerEntry, User
+from ..models import ADJUSTMENT, OPENING, RECEIPT, RETURN, SALE, AuditEvent, Customer, LedgerEntry, User
 from ..money import format_amount, from_fen
 from ..text import has_controls
 from . import audit
@@ -473,6 +473,27 @@ def _write_block(plans: list[_Plan], actors: list[Actor]) -> tuple[int, int]:
     return len(ordered), n_events
 
 
+def _seed_approvals(actors: list[Actor]) -> int:
+    """A few things for finance to look at, made through the real services:
+    credit limits on some customers and requests above the clerk's limit
+    waiting for approval.  Returns the number of audit events written."""
+    from . import approvals, customers as customer_service
+
+    before = AuditEvent.select().count()
+    admin, finance, clerk = actors
+    owing = list(Customer.select().where(Customer.balance_fen > 500000).order_by(Customer.id).limit(5))
+    for c in owing[:3]:
+        limit = from_fen((c.balance_fen + 999_99) // 100_000 * 100_000)  # just above today's debt
+        customer_service.set_credit_limit(finance, c.id, limit, "年度授信（演示）", expected_version=None)
+    if len(owing) >= 5 and clerk.role != finance.role:
+        c = Customer.get_by_id(owing[3].id)
+        approvals.set_debt(clerk, c.id, from_fen(c.balance_fen + 1_500_000), "补录发货单 XS-DEMO-0001（演示）",
+                           expected_version=None, confirm_credit=True)
+        approvals.post_movement(clerk, owing[4].id, "receipt", from_fen(owing[4].balance_fen // 2),
+                                "银行转账（演示，金额超出柜台额度）", confirm_credit=True)
+    return AuditEvent.select().count() - before
+
+
 def seed_demo(names: Sequence[str] | None, customers: int, *, seed: int = 42,
               progress: ProgressFn | None = None, block: int = BLOCK) -> DemoSummary:
     """Fill an empty database with demo users and ``customers`` customers.
@@ -520,6 +541,7 @@ def seed_demo(names: Sequence[str] | None, customers: int, *, seed: int = 42,
         events += n_events
         if progress:
             progress(start + len(plans), customers)
+    events += _seed_approvals(actors)
     total = _total_balance()
     return DemoSummary(users, _customer_count(), customers, entries, events + len(users), total, False,
                        time.perf_counter() - started, _has_demo_users())
