@@ -70,6 +70,56 @@ def test_user_add_list_and_passwd(cli, capsys):
     assert cli("user", "list", user="zhang", password="clerk-pass-2") == 1  # logs in, lacks user.manage
 
 
+def test_user_role_deactivate_activate_and_unlock(cli, capsys):
+    cli("init", "--password-stdin", stdin=f"{ADMIN_PW}\n")
+    cli("user", "add", "zhang", "--role", "clerk", "--password-stdin", stdin="clerk-pass-1\n",
+        user="admin", password=ADMIN_PW)
+    capsys.readouterr()
+    assert cli("user", "role", "zhang", "finance", user="admin", password=ADMIN_PW) == 0
+    assert "已将 zhang 的角色改为财务" in capsys.readouterr().out
+    assert cli("user", "role", "admin", "clerk", user="admin", password=ADMIN_PW) == 1  # the only admin
+    assert "最后一个能管理用户的在用账户" in capsys.readouterr().err
+    assert cli("user", "role", "zhang", "admin", user="zhang", password="clerk-pass-1") == 1
+    assert "没有权限" in capsys.readouterr().err
+
+    assert cli("user", "deactivate", "zhang", user="admin", password=ADMIN_PW) == 0
+    assert cli("user", "list", user="zhang", password="clerk-pass-1") == 1
+    assert "用户名或密码错误" in capsys.readouterr().err
+    assert cli("user", "activate", "zhang", user="admin", password=ADMIN_PW) == 0
+    assert "已重新启用 zhang" in capsys.readouterr().out
+
+    for _ in range(5):
+        cli("audit", "verify", user="zhang", password="wrong-password")
+    assert cli("user", "list", user="admin", password=ADMIN_PW) == 0
+    assert "locked until" in capsys.readouterr().out
+    assert cli("user", "unlock", "zhang", user="admin", password=ADMIN_PW) == 0
+    assert "已解锁 zhang" in capsys.readouterr().out
+    assert cli("user", "unlock", "zhang", user="admin", password=ADMIN_PW) == 1
+    assert "zhang 没有被锁定" in capsys.readouterr().err
+    assert cli("audit", "verify", user="admin", password=ADMIN_PW) == 0
+
+
+def test_user_reset_makes_the_user_choose_a_new_password_first(cli, capsys):
+    cli("init", "--password-stdin", stdin=f"{ADMIN_PW}\n")
+    cli("user", "add", "zhang", "--role", "clerk", "--password-stdin", stdin="clerk-pass-1\n",
+        user="admin", password=ADMIN_PW)
+    assert cli("user", "reset", "zhang", "--password-stdin", stdin="temp-pass-9\n",
+               user="admin", password=ADMIN_PW) == 0
+    assert "已重置 zhang 的密码" in capsys.readouterr().out
+    assert cli("user", "list", user="admin", password=ADMIN_PW) == 0
+    assert "must-change-password" in capsys.readouterr().out
+    # the temporary password is good only for choosing one's own
+    assert cli("audit", "verify", user="zhang", password="temp-pass-9") == 1
+    assert "jxc user passwd zhang" in capsys.readouterr().err
+    assert cli("user", "passwd", "zhang", "--password-stdin", stdin="zhang-own-1\n",
+               user="zhang", password="temp-pass-9") == 0
+    assert cli("user", "list", user="admin", password=ADMIN_PW) == 0
+    assert "must-change-password" not in capsys.readouterr().out
+    assert cli("user", "reset", "admin", "--password-stdin", stdin="temp-pass-9\n",
+               user="admin", password=ADMIN_PW) == 1  # your own: passwd, not reset
+    assert "不能重置自己的密码" in capsys.readouterr().err
+
+
 def test_wrong_password_on_the_command_line_is_refused(cli, capsys):
     cli("init", "--password-stdin", stdin=f"{ADMIN_PW}\n")
     assert cli("audit", "verify", user="admin", password="wrong") == 1

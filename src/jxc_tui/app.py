@@ -65,9 +65,24 @@ class JxcApp(App[None]):
         self.push_screen(LoginScreen(hint=self.login_hint))
 
     def logged_in(self, actor: Actor) -> None:
-        from .screens.customers import CustomersScreen
+        """After a login: the customer list, or first -- with a password an
+        admin set (a new user's, or a reset one) -- the dialog that makes the
+        user choose their own; there is no way past it but that or logging out."""
+        from .screens.password import ChangePasswordDialog
+        from .services import auth
 
         self.actor = actor
+        ok, must_change = self.attempt(auth.must_change_password, actor)
+        if not ok:
+            self.logout()
+        elif must_change:
+            self.switch_screen(ChangePasswordDialog(forced=True))
+        else:
+            self.show_customers()
+
+    def show_customers(self) -> None:
+        from .screens.customers import CustomersScreen
+
         self.switch_screen(CustomersScreen())
 
     def logout(self) -> None:

@@ -68,6 +68,20 @@ def _parser() -> argparse.ArgumentParser:
     passwd.add_argument("name")
     passwd.add_argument("--password-stdin", action="store_true", help="read the new password from stdin")
     acting(passwd)
+    role = user.add_parser("role", help="give a user another role")
+    role.add_argument("name")
+    role.add_argument("role", help="viewer, clerk, finance or admin")
+    acting(role)
+    reset = user.add_parser("reset", help="reset a user's password; they must change it at the next login")
+    reset.add_argument("name")
+    reset.add_argument("--password-stdin", action="store_true", help="read the new password from stdin")
+    acting(reset)
+    for name, what in (("deactivate", "deactivate a user (they can no longer log in)"),
+                       ("activate", "reactivate a deactivated user"),
+                       ("unlock", "end a login lock early")):
+        one = user.add_parser(name, help=what)
+        one.add_argument("name")
+        acting(one)
 
     imp = sub.add_parser("import", help="import data").add_subparsers(dest="import_command", metavar="WHAT")
     ic = imp.add_parser("customers", help="import customers from CSV (UTF-8/BOM or GBK), all or nothing")
@@ -101,7 +115,9 @@ def _read_new_password(from_stdin: bool, prompt: str) -> str:
     return first
 
 
-def _login(args: argparse.Namespace):  # -> Actor
+def _login(args: argparse.Namespace, *, changing_own_password: bool = False):  # -> Actor
+    """Log in as ``--user``.  A password an admin set (new user, reset) is
+    good only for choosing one's own, as in the TUI: ``jxc user passwd NAME``."""
     from .services import auth
 
     if not args.user:
@@ -111,7 +127,11 @@ def _login(args: argparse.Namespace):  # -> Actor
         if not sys.stdin.isatty():
             raise CliError("no terminal to ask for the password of --user: set JXC_PASSWORD")
         password = getpass.getpass(f"{args.user} password / 密码: ")
-    return auth.login(args.user, password, origin="cli")
+    actor = auth.login(args.user, password, origin="cli")
+    if not changing_own_password and auth.must_change_password(actor):
+        raise CliError(f"{actor.username} must choose a new password first: jxc user passwd {actor.username}"
+                       f" / 请先修改密码")
+    return actor
 
 
 def _open(cfg: Config, *, create: bool = False) -> None:
@@ -177,15 +197,31 @@ def cmd_user(args: argparse.Namespace, cfg: Config) -> int:
         for u in auth.list_users(actor):
             state = "active" if u.is_active else "inactive"
             lock = f" locked until {u.locked_until:%Y-%m-%d %H:%M} UTC" if u.locked_until else ""
-            print(f"{u.username:<20} {u.role:<8} {state}{lock}")
+            change = " must-change-password" if u.must_change_password else ""
+            print(f"{u.username:<20} {u.role:<8} {state}{lock}{change}")
     elif args.user_command == "passwd":
         args.user = args.user or args.name
-        actor = _login(args)
+        actor = _login(args, changing_own_password=args.user == args.name)
         password = _read_new_password(args.password_stdin, f"new password for {args.name} / 新密码: ")
         auth.set_password(actor, args.name, password)
         print(t("cli.password_changed", user=args.name))
+    elif args.user_command == "role":
+        u = auth.change_role(_login(args), args.name, args.role)
+        print(t("users.role_changed", username=u.username, role=auth.role_label(u.role)))
+    elif args.user_command == "reset":
+        actor = _login(args)
+        password = _read_new_password(args.password_stdin, f"new password for {args.name} / 新密码: ")
+        u = auth.reset_password(actor, args.name, password)
+        print(t("users.reset_done", username=u.username))
+    elif args.user_command in ("deactivate", "activate"):
+        active = args.user_command == "activate"
+        u = auth.set_active(_login(args), args.name, active)
+        print(t("users.activated" if active else "users.deactivated", username=u.username))
+    elif args.user_command == "unlock":
+        u = auth.unlock(_login(args), args.name)
+        print(t("users.unlocked", username=u.username))
     else:
-        raise CliError("jxc user add|list|passwd")
+        raise CliError("jxc user add|list|passwd|role|reset|deactivate|activate|unlock")
     return EXIT_OK
 
 

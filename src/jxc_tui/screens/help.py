@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -14,9 +16,16 @@ from ..i18n import t
 
 
 def _key_label(key: str) -> str:
-    return ", ".join(part.replace("ctrl+", "Ctrl+").replace("slash", "/").replace("escape", "Esc")
-                     .replace("enter", "Enter").replace("space", "Space").replace("f1", "F1")
-                     for part in key.split(","))
+    return ", ".join(_one_key(part) for part in key.split(","))
+
+
+def _one_key(key: str) -> str:
+    if len(key) == 1 and key.isupper():  # "U" is typed with Shift
+        return f"Shift+{key}"
+    if re.fullmatch(r"f\d{1,2}", key):  # function keys: F1, F2 ...
+        return key.upper()
+    return (key.replace("ctrl+", "Ctrl+").replace("slash", "/").replace("escape", "Esc")
+            .replace("enter", "Enter").replace("space", "Space"))
 
 
 class HelpScreen(ModalScreen[None]):
