@@ -431,13 +431,32 @@ def test_no_change_is_refused_before_routing(db, actors):
     assert ChangeRequest.select().count() == 0
 
 
-def test_the_requester_without_a_user_row_is_still_never_the_approver(db, actors):
-    """Actors are compared by user id; two people never share one."""
+def test_a_requester_promoted_since_still_cannot_approve_their_own_request(db, actors):
+    from jxc_tui.services import auth
+
     c = _customer(actors, "U1")
     r = approvals.set_debt(actors.clerk, c.id, D("3000.00"), "x", expected_version=None).request
-    impostor = Actor(actors.clerk.user_id, "clerk", "finance")  # the clerk, promoted since
-    with pytest.raises(Refused):
-        approvals.approve(impostor, r.id)
+    auth.change_role(actors.admin, "clerk", "finance")
+    with pytest.raises(Refused):  # the open session now holds debt.approve, but it is their request
+        approvals.approve(actors.clerk, r.id)
+
+
+def test_a_session_loses_what_an_admin_takes_away_at_its_next_action(db, actors):
+    """Roles are read as they are now, not as they were at login."""
+    from jxc_tui.services import auth
+
+    c = _customer(actors, "U2")
+    r = approvals.set_debt(actors.clerk, c.id, D("3000.00"), "x", expected_version=None).request
+    auth.change_role(actors.admin, "finance", "clerk")  # finance's terminal is still open
+    with pytest.raises(PermissionDenied):
+        approvals.approve(actors.finance, r.id)
+    assert not actors.finance.can("debt.approve") and approvals.awaiting_count(actors.finance) == 0
+    assert approvals.route_change(actors.finance, D("5000.00")).post_now is False  # a clerk's limit now
+    auth.set_active(actors.admin, "clerk", False)
+    with pytest.raises(PermissionDenied) as info:
+        approvals.set_debt(actors.clerk, c.id, D("5.00"), "x", expected_version=None)
+    assert str(info.value) == "该账户已停用"
+    assert approvals.get_request(actors.admin, r.id).status == "pending" and _balance(c.id) == 0
 
 
 def test_c09_imported_opening_debts_above_the_limit_only_create_requests(db, actors, tmp_path):

@@ -129,16 +129,16 @@ def test_a_deactivated_admin_does_not_count(db, actors):
     assert auth.change_role(actors.admin, "admin2", "viewer").role == "viewer"
 
 
-def test_a_stale_admin_session_cannot_remove_the_last_admin(db, actors):
-    """admin2 was demoted, but their session still says admin: the service
-    counts the active managers in the database, not in sessions."""
+def test_a_demoted_admin_session_can_no_longer_manage_users(db, actors):
+    """admin2 was demoted while their session still says admin: permissions
+    are read from the database, so the session is refused and the last admin stays."""
     admin2 = actors.make("admin", "admin2")
     auth.change_role(actors.admin, "admin2", "finance")
     before = _state()
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(PermissionDenied) as info:
         auth.set_active(admin2, "admin", False)
-    assert info.value.key == "auth.last_admin"
-    with pytest.raises(ValidationError):
+    assert info.value.params["permission"] == "user.manage"
+    with pytest.raises(PermissionDenied):
         auth.change_role(admin2, "admin", "viewer")
     assert _state() == before
 

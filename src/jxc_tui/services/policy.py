@@ -3,6 +3,10 @@
 ``configure`` is called once at start-up from the config file; the defaults
 match DESIGN.md.  Permission checks live here and are called by every write
 service -- hiding a key in the UI is a convenience, not a control.
+
+A check reads the user's role as it is now in the database, not as it was at
+login: an admin who demotes or deactivates someone takes effect on that
+person's open session at their next action.
 """
 
 from __future__ import annotations
@@ -12,8 +16,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..config import DEFAULT_LIMITS, DEFAULT_ROLES, Config
-from ..money import to_fen
 from ..errors import PermissionDenied
+from ..models import User
+from ..money import to_fen
 
 
 @dataclass
@@ -48,9 +53,18 @@ class Actor:
     role: str
     origin: str = ""
 
+    def current_role(self) -> str | None:
+        """The role the user holds now; None for a deactivated or removed user.
+        An actor without a user row (a system task) keeps the role it was given."""
+        if self.user_id is None:
+            return self.role
+        row = User.select(User.role, User.is_active).where(User.id == self.user_id).first()
+        return row.role if row is not None and row.is_active else None
+
     @property
     def permissions(self) -> frozenset[str]:
-        return policy.roles.get(self.role, frozenset())
+        role = self.current_role()
+        return policy.roles.get(role, frozenset()) if role is not None else frozenset()
 
     def can(self, permission: str) -> bool:
         return permission in self.permissions
@@ -58,12 +72,16 @@ class Actor:
     @property
     def direct_limit_fen(self) -> int | None:
         """The largest change this actor may post without approval (None: none at all)."""
-        return policy.direct_limits.get(self.role)
+        role = self.current_role()
+        return policy.direct_limits.get(role) if role is not None else None
 
 
 def require(actor: Actor, permission: str) -> None:
-    """Raise :class:`PermissionDenied` unless ``actor`` holds ``permission``."""
-    if not actor.can(permission):
+    """Raise :class:`PermissionDenied` unless ``actor`` holds ``permission`` now."""
+    role = actor.current_role()
+    if role is None:
+        raise PermissionDenied("auth.inactive", permission=permission)
+    if permission not in policy.roles.get(role, frozenset()):
         raise PermissionDenied(permission=permission)
 
 
