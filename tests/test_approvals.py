@@ -84,6 +84,10 @@ def test_limits_come_from_the_config_file(tmp_path):
         with pytest.raises(ConfigError) as info:
             load_config(path)
         assert "[limits] clerk" in str(info.value)
+    path.write_text('[limits]\nClerk = "none"\n', encoding="utf-8")  # a typo must not leave the default in force
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert "[limits] Clerk: no such role" in str(info.value)
 
 
 def test_configured_limits_govern_the_services(db, actors):

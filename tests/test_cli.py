@@ -352,3 +352,24 @@ def test_demo_names_mistake_in_english(cli, tmp_path, capsys):
                "--db", f"sqlite:///{demo_db}") == 1
     assert f"No such file: {tmp_path / 'none.txt'}" in capsys.readouterr().err
     assert not demo_db.exists()
+
+
+def test_a_password_an_admin_sets_with_passwd_must_be_changed_like_a_reset(cli, capsys):
+    """``jxc user passwd bob --user admin`` used to clear must-change: the admin
+    then knew a password bob would keep, and could act as bob."""
+    cli("init", "--password-stdin", stdin=f"{ADMIN_PW}\n")
+    cli("user", "add", "bob", "--role", "finance", "--password-stdin", stdin="bob-own-pass-1\n",
+        user="admin", password=ADMIN_PW)
+    assert cli("user", "passwd", "bob", "--password-stdin", stdin="admin-knows-1\n",
+               user="admin", password=ADMIN_PW) == 0
+    capsys.readouterr()
+    assert cli("audit", "verify", user="bob", password="admin-knows-1") == 1
+    assert "jxc user passwd bob" in capsys.readouterr().err
+    # and bob cannot keep it by "changing" it to itself
+    assert cli("user", "passwd", "bob", "--password-stdin", stdin="admin-knows-1\n",
+               user="bob", password="admin-knows-1") == 1
+    assert "新密码不能与旧密码相同" in capsys.readouterr().err
+    assert cli("user", "passwd", "bob", "--password-stdin", stdin="bob-own-pass-2\n",
+               user="bob", password="admin-knows-1") == 0
+    assert cli("user", "list", user="admin", password=ADMIN_PW) == 0
+    assert "must-change-password" not in capsys.readouterr().out

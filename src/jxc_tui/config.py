@@ -180,6 +180,8 @@ def load_config(path: Path | None = None, db_url: str | None = None, *,
                 raise ConfigError(f"[roles] {role}: unknown permission in {perms!r}")
             cfg.roles[role] = frozenset(perms)
         for role, value in _section(data, "limits").items():
+            if role not in cfg.roles:  # a typo ("Clerk") would leave the default limit in force
+                raise ConfigError(f"[limits] {role}: no such role (roles: {', '.join(sorted(cfg.roles))})")
             cfg.direct_limits[role] = _read_limit(role, value)
     if cfg.language not in ("zh", "en"):
         raise ConfigError(f"[ui] language must be 'zh' or 'en', not {cfg.language!r}")

@@ -196,6 +196,22 @@ def write_transaction() -> Iterator[None]:
 
 
 @contextlib.contextmanager
+def read_snapshot() -> Iterator[None]:
+    """Read several tables as of one moment, without blocking writers.
+
+    SQLite: a deferred transaction in WAL mode reads one snapshot from its
+    first SELECT and takes no write lock.  PostgreSQL: REPEATABLE READ."""
+    db = database.obj
+    if is_sqlite():
+        with db.atomic(lock_type="DEFERRED"):
+            yield
+        return
+    with db.atomic():
+        db.execute_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield
+
+
+@contextlib.contextmanager
 def worker_connection() -> Iterator[None]:
     """Open and close this thread's connection (for Textual thread workers)."""
     db = database.obj

@@ -237,3 +237,20 @@ async def test_finance_sets_a_credit_limit_from_the_detail_screen(ui):
         await pilot.press("enter", "c")
         assert messages(app)[-1] == "没有权限：信用额度"
     assert customers.get_customer(ui.actors.admin, ui.ids["C003"]).credit_limit == Decimal("5000.00")
+
+
+async def test_a_new_customer_whose_opening_debt_went_for_approval_says_so(ui):
+    app = ui.app()
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        app.logged_in(ui.actors.clerk)
+        await pilot.pause()
+        await pilot.press("escape", "n")
+        form = app.screen
+        await pilot.press(*"N001", "enter")
+        form.query_one("#name").value = "新客户"
+        form.query_one("#opening").value = "5000"
+        form.query_one("#reason").value = "期初"
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, CustomersScreen)
+        assert messages(app)[-1] == "已新建客户 N001；期初欠款 5,000.00 超出您的直接额度，已提交审核（审核通过前欠款为 0.00）"
+    assert customers.find_by_code(ui.actors.admin, "N001").balance == Decimal("0.00")

@@ -12,7 +12,7 @@ from textual.widgets import Input, Label, Static
 
 from ..errors import InvalidAmount, JxcError, ValidationError
 from ..i18n import t
-from ..money import parse_amount
+from ..money import format_amount, parse_amount
 from ..services import customers
 from ..services.customers import CustomerInput, CustomerView
 from ..widgets.inputs import MoneyInput, PasteInput, TextInput
@@ -104,8 +104,12 @@ class CustomerFormScreen(FieldFlow, ModalScreen[CustomerView | None]):
         except Exception as error:  # noqa: BLE001
             self.app.report_unexpected(error)
             return
-        key = "form.saved_new" if self.is_new else "form.saved_edit"
-        self.app.notify(t(key, code=result.code), markup=False)
+        if self.is_new and opening and result.balance != opening:  # above the limit: a request, not an entry
+            self.app.notify(t("form.opening_requested", code=result.code, amount=format_amount(opening)),
+                            markup=False, timeout=8)
+        else:
+            key = "form.saved_new" if self.is_new else "form.saved_edit"
+            self.app.notify(t(key, code=result.code), markup=False)
         self.dismiss(result)
 
     def action_cancel(self) -> None:

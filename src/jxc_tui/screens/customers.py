@@ -120,7 +120,7 @@ class CustomersScreen(FieldFlow, Screen[None]):
 
     def show_topbar(self) -> None:
         actor = self.app.actor
-        role = t(f"role.{actor.role}") if actor else ""
+        role = t(f"role.{actor.current_role() or actor.role}") if actor else ""  # as it is now, not at login
         bar = label((t("app.title") + "  ", "bold"), t("status.user", user=actor.username if actor else "", role=role))
         waiting = self.awaiting()
         if waiting:

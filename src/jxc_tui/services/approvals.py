@@ -339,6 +339,7 @@ def approve(actor: Actor, request_id: int, note: str = "") -> DebtChange:
     note = _optional_note(note)
     stale: tuple[ChangeRequest, Customer] | None = None
     with write_transaction():
+        require(actor, "debt.approve")  # again, inside the writers' lock: a demotion may have just committed
         r = _open_request(request_id)
         if _is_requester(r, actor):
             raise Refused("request.own")
@@ -371,7 +372,9 @@ def approve(actor: Actor, request_id: int, note: str = "") -> DebtChange:
             return _outcome(c, entry, None)
     assert stale is not None
     r, c = stale
-    raise StaleRequest(code=c.code, seen=format_amount(r.seen_balance_fen, fen=True),
+    # Same figure but a newer version: the details (or the debt, there and back) changed.
+    key = "request.stale" if c.balance_fen != r.seen_balance_fen else "request.stale_changed"
+    raise StaleRequest(key, code=c.code, seen=format_amount(r.seen_balance_fen, fen=True),
                        current=format_amount(c.balance_fen, fen=True))
 
 
@@ -381,6 +384,7 @@ def reject(actor: Actor, request_id: int, note: str) -> RequestView:
     require(actor, "debt.approve")
     note = clean_reason(note, field="note")
     with write_transaction():
+        require(actor, "debt.approve")
         r = _open_request(request_id)
         if _is_requester(r, actor):
             raise Refused("request.own_reject")

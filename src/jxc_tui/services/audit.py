@@ -18,6 +18,7 @@ from typing import Any
 from peewee import JOIN, fn
 
 from .. import clock
+from ..db import read_snapshot
 from ..errors import NotFound, PermissionDenied
 from ..models import AuditEvent, Customer, LedgerEntry, User
 from .bulk import insert_rows
@@ -262,6 +263,14 @@ def verify(actor: Actor | None = None) -> VerifyReport:
     """
     if actor is not None:
         require(actor, "audit.verify")
+    # One consistent view of chain, ledger and balances: a check run while
+    # others post must not see an entry without its event or a balance
+    # without its entry (a false alarm of tampering).
+    with read_snapshot():
+        return _verify()
+
+
+def _verify() -> VerifyReport:
     report = VerifyReport()
     prev = GENESIS
     recorded: dict[int, tuple[int, int, int]] = {}  # ledger entry id -> (event id, change, balance after)
@@ -319,10 +328,11 @@ def _note_ledger_figures(event_id: int, fields: dict[str, Any], recorded: dict[i
         after = _loads(fields["after"])
         if "change" in after and "balance" in after:
             recorded[int(fields["entity_id"])] = (event_id, _fen(after["change"]), _fen(after["balance"]))
-    elif fields["action"] == "customer.create" and '"ledger_entry"' in fields["after"]:
-        after = _loads(fields["after"])
-        opening = _fen(after["opening"])
-        recorded[int(after["ledger_entry"])] = (event_id, opening, opening)
+    elif fields["action"] == "customer.create":
+        after = _loads(fields["after"])  # a key, not text: a customer may be *named* "ledger_entry"
+        if "ledger_entry" in after and "opening" in after:
+            opening = _fen(after["opening"])
+            recorded[int(after["ledger_entry"])] = (event_id, opening, opening)
 
 
 def _entries_match_events(recorded: dict[int, tuple[int, int, int]]) -> str | None:

@@ -192,20 +192,33 @@ def list_users(actor: Actor) -> list[UserView]:
 
 
 def set_password(actor: Actor, username: str, new_password: str) -> None:
-    """Change a password: your own, or anyone's with ``user.manage``.  Clears a lock."""
+    """Set a password: your own (the session proves the old one; the new one
+    must differ), or anyone's with ``user.manage`` -- then it is a password
+    the admin knows, so the user must change it at the next login, as after
+    :func:`reset_password`.  Clears a lock."""
     username = _clean_username(username)
-    if username != actor.username:
+    own = username == actor.username
+    if not own:
         require(actor, "user.manage")
     check_password_rules(new_password)
     with write_transaction():
         user = User.get_or_none(User.username == username)
         if user is None:
             raise NotFound("auth.no_such_user", username=username)
-        User.update(password_hash=hash_password(new_password), must_change_password=False).where(
+        if own and _matches(user.password_hash, new_password):
+            raise ValidationError("auth.password_same", field="new_password")
+        User.update(password_hash=hash_password(new_password), must_change_password=not own).where(
             User.id == user.id).execute()
         LoginThrottle.delete().where(LoginThrottle.username == user.username).execute()
         audit.record(actor, "user.password", entity="user", entity_id=user.id,
-                     after={"username": username})
+                     after={"username": username, "must_change_password": not own})
+
+
+def _matches(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 # --- user administration -------------------------------------------------------------

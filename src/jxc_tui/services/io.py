@@ -104,7 +104,7 @@ class ImportReport:
         text = t("import.summary_dry" if self.dry_run else "import.summary", file=self.file_name,
                  count=self.count, opening_count=self.opening_count, total=format_amount(self.total_opening))
         if self.requested_count:
-            text += t("import.requested", n=self.requested_count)
+            text += t("import.requested_dry" if self.dry_run else "import.requested", n=self.requested_count)
         return text
 
 
