@@ -254,3 +254,19 @@ async def test_a_new_customer_whose_opening_debt_went_for_approval_says_so(ui):
         assert isinstance(app.screen, CustomersScreen)
         assert messages(app)[-1] == "已新建客户 N001；期初欠款 5,000.00 超出您的直接额度，已提交审核（审核通过前欠款为 0.00）"
     assert customers.find_by_code(ui.actors.admin, "N001").balance == Decimal("0.00")
+
+
+async def test_the_new_customer_form_says_before_saving_where_an_opening_debt_goes(ui):
+    app = ui.app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.logged_in(ui.actors.clerk)
+        await pilot.pause()
+        await pilot.press("escape", "n")
+        form = app.screen
+        form.query_one("#opening").focus()
+        await pilot.press(*"800")
+        assert text_of(form, "#form-route") == "保存后立即生效"
+        await pilot.press(*"0")
+        assert text_of(form, "#form-route").startswith("需要审核：超出您的直接额度 1,000.00")
+        await pilot.press("backspace", "backspace", "backspace", "backspace")
+        assert text_of(form, "#form-route") == ""

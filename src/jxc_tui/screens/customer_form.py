@@ -13,7 +13,7 @@ from textual.widgets import Input, Label, Static
 from ..errors import InvalidAmount, JxcError, ValidationError
 from ..i18n import t
 from ..money import format_amount, parse_amount
-from ..services import customers
+from ..services import approvals, customers
 from ..services.customers import CustomerInput, CustomerView
 from ..widgets.inputs import MoneyInput, PasteInput, TextInput
 from .fields import ENTER, EnterPressed, FieldFlow
@@ -49,6 +49,7 @@ class CustomerFormScreen(FieldFlow, ModalScreen[CustomerView | None]):
                 with Horizontal(classes="field-row"):
                     yield Label(t("field.opening"), classes="field-label")
                     yield MoneyInput(id="opening", max_length=40)
+                yield Static(id="form-route", markup=False)  # post now, or approval and why
             with Horizontal(classes="field-row"):
                 yield Label(t("form.opening_reason") if self.is_new else t("field.reason"), classes="field-label")
                 yield TextInput(id="reason", max_length=500)
@@ -66,6 +67,22 @@ class CustomerFormScreen(FieldFlow, ModalScreen[CustomerView | None]):
     def on_enter_pressed(self, event: EnterPressed) -> None:
         if not event.moved:
             self.action_save()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id != "opening":
+            return
+        route = self.query_one("#form-route", Static)
+        try:
+            opening = self._opening()
+        except InvalidAmount:
+            opening = None
+        if not opening:
+            route.update("")
+            route.set_classes("")
+            return
+        plan = approvals.route_change(self.app.actor, opening)
+        route.update(plan.explain())
+        route.set_classes("route-now" if plan.post_now else "route-approval")
 
     def on_paste_input_paste_refused(self, event: PasteInput.PasteRefused) -> None:
         self._error(t(event.key, max=event.input.max_length), event.input)
