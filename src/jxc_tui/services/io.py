@@ -1,4 +1,4 @@
-"""Files in and out.  Customer import from CSV.
+"""Customer import from a file (CSV or XLSX, read by :mod:`.tabular`).
 
 A file is read whole and every row is checked before anything is written:
 one bad row refuses the whole file (:class:`ImportRefused` lists every
@@ -6,20 +6,14 @@ problem with the line number a text editor shows, header = line 1), and a
 good file goes in as one transaction -- the customers, an opening ledger
 entry for each non-zero opening debt, and the audit events.
 
-Encodings: UTF-8 with or without a BOM, else GB18030 (a superset of GBK and
-GB2312, what Excel on a Chinese Windows writes).  Codes stay text: ``00123``
+CSV in UTF-8 with or without a BOM, or GB18030 (GBK); XLSX.  Codes stay text: ``00123``
 and ``123`` are different customers.  Amounts go through
 :func:`money.parse_amount` and nothing else.
 """
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
 import os
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -36,9 +30,9 @@ from .bulk import insert_rows
 from .customers import CustomerInput
 from .pinyin import search_fields
 from .policy import Actor, require
+from .tabular import map_header, read_table
 
 CHUNK = 500  # rows per statement and per code lookup
-MAX_FILE_BYTES = 200 * 1024 * 1024
 
 FIELDS = ("code", "name", "contact", "phone", "address", "opening")
 REQUIRED = ("code", "name")
@@ -53,11 +47,6 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "opening": ("openingdebt", "opening", "openingbalance", "debt", "期初欠款", "欠款", "期初", "期初余额",
                 "期初应收"),
 }
-_HEADER_INDEX = {alias: name for name, aliases in _ALIASES.items() for alias in aliases}
-
-
-def _header_key(text: str) -> str:
-    return re.sub(r"[\s_\-]+", "", unicodedata.normalize("NFKC", text or "")).lower()
 
 
 class RowError(NamedTuple):
@@ -110,100 +99,26 @@ class ImportReport:
 
 # --- reading -------------------------------------------------------------------
 
-def _decode(data: bytes) -> tuple[str, str]:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16: not supported, say so
-        raise ImportRefused("import.bad_encoding")
-    try:
-        text = data.decode("utf-8-sig")  # strict
-        return text, "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030"), "gb18030"
-    except UnicodeDecodeError:
-        raise ImportRefused("import.bad_encoding") from None
-
-
 def read_customer_file(path: str | os.PathLike[str]) -> ParsedFile:
-    """Read a customer CSV: decode it, map its header, split it into rows.
+    """Read a customer file (CSV or XLSX): decode it, map its header, split it into rows.
 
     Checks only the file's shape (readable, encoding, required columns, at
     least one row); the rows themselves are checked by :func:`import_customers`.
     Raises :class:`ImportRefused` with a message key otherwise.
     """
-    p = Path(path)
-    try:
-        if p.stat().st_size > MAX_FILE_BYTES:
-            raise ImportRefused("import.too_large", path=p.name, max=MAX_FILE_BYTES // (1024 * 1024))
-        data = p.read_bytes()
-    except (OSError, ValueError):
-        raise ImportRefused("import.not_a_file", path=str(p)) from None
-    text, encoding = _decode(data)
-    if "\x00" in text:
-        raise ImportRefused("import.bad_encoding")
-
-    # strict: a quote left open would otherwise swallow the rest of the file into one cell, silently.
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    header: list[str] | None = None
-    rows: list[ParsedRow] = []
-    columns: dict[str, int] = {}
-    parsed: ParsedFile | None = None
-    consumed = 0  # physical lines read so far
-    try:
-        for record in reader:
-            start = consumed + 1
-            consumed = reader.line_num
-            if not any(cell.strip() for cell in record):
-                continue  # blank line, or a row of empty cells as spreadsheets write them
-            if header is None:
-                header = record
-                columns, ignored = _map_header(header)
-                parsed = ParsedFile(p, p.name, hashlib.sha256(data).hexdigest(), encoding,
-                                    {f: header[i].strip() for f, i in columns.items()}, ignored, len(header))
-                continue
-            values = {f: (record[i] if i < len(record) else "") for f, i in columns.items()}
-            for f in FIELDS:
-                values.setdefault(f, "")
-            extra = tuple(c for c in record[len(header):] if c.strip())
-            rows.append(ParsedRow(start, values, extra))
-    except csv.Error as exc:
-        raise _csv_refusal(exc, consumed + 1) from None
-    if parsed is None:
-        raise ImportRefused("import.empty")
-    if not rows:
-        raise ImportRefused("import.empty")
-    parsed.rows = rows
+    table = read_table(path)
+    columns, ignored = map_header(table.header, _ALIASES, REQUIRED)
+    parsed = ParsedFile(table.path, table.file_name, table.sha256, table.format,
+                        {f: table.header[i].strip() for f, i in columns.items()}, ignored, len(table.header))
+    width = len(table.header)
+    for record in table.records:
+        cells = record.cells
+        values = {f: (cells[i] if i < len(cells) else "") for f, i in columns.items()}
+        for f in FIELDS:
+            values.setdefault(f, "")
+        extra = tuple(c for c in cells[width:] if c.strip())
+        parsed.rows.append(ParsedRow(record.line, values, extra))
     return parsed
-
-
-def _csv_refusal(exc: csv.Error, line: int) -> ImportRefused:
-    """The csv module's complaint about the record starting on ``line``, in the user's words."""
-    detail = str(exc)
-    if "unexpected end of data" in detail:  # a quote opened and never closed
-        return ImportRefused("import.unclosed_quote", line=line)
-    if "expected after" in detail:  # "甲"乙: text after a closing quote
-        return ImportRefused("import.text_after_quote", line=line)
-    return ImportRefused("import.bad_csv", line=line, detail=detail)
-
-
-def _map_header(header: list[str]) -> tuple[dict[str, int], list[str]]:
-    columns: dict[str, int] = {}
-    ignored: list[str] = []
-    for i, cell in enumerate(header):
-        name = _HEADER_INDEX.get(_header_key(cell))
-        if name is None:
-            if cell.strip():
-                ignored.append(cell.strip())
-            continue
-        if name in columns:
-            raise ImportRefused("import.duplicate_column", first=header[columns[name]].strip(),
-                                second=cell.strip())
-        columns[name] = i
-    missing = [f for f in REQUIRED if f not in columns]
-    if missing:
-        raise ImportRefused("import.missing_columns",
-                            columns=", ".join(f"{t('field.' + f)} ({f})" for f in missing))
-    return columns, ignored
 
 
 # --- checking --------------------------------------------------------------------

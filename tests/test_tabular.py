@@ -1,0 +1,121 @@
+"""Reading and writing tables (services/tabular.py): CSV in the encodings
+Chinese Excel writes, XLSX read from its XML so numbers are never floats,
+exports that Excel opens with the Chinese intact and no formula injected."""
+
+from __future__ import annotations
+
+import zipfile
+from decimal import Decimal as D
+from pathlib import Path
+
+import pytest
+
+from jxc_tui.errors import ImportRefused
+from jxc_tui.services import tabular
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _xlsx(path: Path, rows: list[list[object]], formats: dict[str, str] | None = None) -> Path:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    for ref, fmt in (formats or {}).items():
+        sheet[ref].number_format = fmt
+    book.save(path)
+    return path
+
+
+def test_csv_utf8_bom_and_gbk_read_the_same(tmp_path):
+    bom = tabular.read_table(FIXTURES / "set-debts-utf8-bom.csv")
+    gbk = tabular.read_table(FIXTURES / "set-debts-gbk.csv")
+    assert bom.format == "utf-8-sig" and gbk.format == "gb18030"
+    assert bom.header == gbk.header == ("客户编码", "新欠款", "原因")
+    assert [r.cells[:2] for r in bom.records] == [r.cells[:2] for r in gbk.records] == [
+        ("C001", "1500.00"), ("C002", "2,300.50")]
+    assert [r.line for r in bom.records] == [2, 3]
+
+
+def test_xlsx_cells_come_as_the_text_the_file_holds(tmp_path):
+    path = _xlsx(tmp_path / "d.xlsx", [["客户编码", "新欠款", "原因"], [123, 2300.5, "对账调整"],
+                                       ["00124", "1,500.00", "补录"], [None, None, None], ["C9", 7, "x"]],
+                 formats={"A2": "00000"})
+    table = tabular.read_table(path)
+    assert table.format == "xlsx" and table.header == ("客户编码", "新欠款", "原因")
+    assert [(r.line, r.cells) for r in table.records] == [
+        (2, ("00123", "2300.5", "对账调整")), (3, ("00124", "1,500.00", "补录")), (5, ("C9", "7", "x"))]
+
+
+def test_xlsx_shared_strings_skip_phonetic_guides_and_sparse_cells_keep_their_column(tmp_path):
+    path = tmp_path / "hand.xlsx"
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("_rels/.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                   f'<Relationship Id="r1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+        z.writestr("xl/workbook.xml", f'<workbook xmlns="{main}" xmlns:r="{rel}"><sheets>'
+                   '<sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>')
+        z.writestr("xl/_rels/workbook.xml.rels",
+                   '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                   f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/>'
+                   f'<Relationship Id="rId2" Type="{rel}/sharedStrings" Target="sharedStrings.xml"/></Relationships>')
+        z.writestr("xl/sharedStrings.xml", f'<sst xmlns="{main}"><si><t>编码</t></si>'
+                   '<si><r><t>单氏</t></r><r><t>五金</t></r><rPh sb="0" eb="1"><t>シャン</t></rPh></si></sst>')
+        z.writestr("xl/worksheets/sheet1.xml", f'<worksheet xmlns="{main}"><sheetData>'
+                   '<row r="1"><c r="A1" t="s"><v>0</v></c></row>'
+                   '<row r="4"><c r="C4" t="s"><v>1</v></c><c r="D4" t="inlineStr"><is><t>行内</t></is></c>'
+                   '<c r="E4" t="b"><v>1</v></c><c r="F4"><f>1+1</f><v>2</v></c></row>'
+                   '</sheetData></worksheet>')
+    table = tabular.read_table(path)
+    assert table.header == ("编码",)
+    assert [(r.line, r.cells) for r in table.records] == [(4, ("", "", "单氏五金", "行内", "TRUE", "2"))]
+
+
+@pytest.mark.parametrize("data, key", [
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest", "import.old_xls"),
+    (b"PK\x03\x04not really a zip", "import.bad_xlsx"),
+    (b"\xff\xfea\x00b\x00", "import.bad_encoding"),
+    (b"\xe5\xae\xa2\x00\x01", "import.bad_encoding"),
+    (b"code\n\n", "import.empty"),
+])
+def test_unreadable_files_are_refused_with_a_reason(tmp_path, data, key):
+    path = tmp_path / "bad.xlsx"
+    path.write_bytes(data)
+    with pytest.raises(ImportRefused) as info:
+        tabular.read_table(path)
+    assert info.value.key == key
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked(tmp_path, monkeypatch):
+    monkeypatch.setattr(tabular, "MAX_XLSX_XML_BYTES", 1000)
+    path = _xlsx(tmp_path / "big.xlsx", [["code"], *[[f"C{i}"] for i in range(200)]])
+    with pytest.raises(ImportRefused) as info:
+        tabular.read_table(path)
+    assert info.value.key == "import.too_large"
+
+
+def test_csv_export_has_a_bom_crlf_and_guards_formulas(tmp_path):
+    path = tmp_path / "out.csv"
+    n = tabular.write_table(path, ["客户编码", "名称", "欠款"], [
+        ["00123", "=HYPERLINK(\"http://x\")", D("-200.00")], ["C2", "北京华夏", D("1500.50")]])
+    data = path.read_bytes()
+    assert n == 2 and data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data
+    back = tabular.read_table(path)
+    assert back.records[0].cells == ("00123", "'=HYPERLINK(\"http://x\")", "-200.00")
+    assert back.records[1].cells == ("C2", "北京华夏", "1500.50")
+
+
+def test_xlsx_export_keeps_codes_and_formula_looking_text_as_text(tmp_path):
+    from openpyxl import load_workbook
+
+    path = tmp_path / "out.xlsx"
+    tabular.write_table(path, ["code", "name", "debt"], [["00123", "=1+1", D("999999999999.99")]])
+    sheet = load_workbook(path).active
+    assert [c.data_type for c in sheet[2]] == ["s", "s", "n"]
+    assert (sheet["A2"].value, sheet["B2"].value) == ("00123", "=1+1")
+    # what the sheet's XML holds, read back without floats:
+    assert tabular.read_table(path).records[0].cells == ("00123", "=1+1", "999999999999.99")
