@@ -22,8 +22,19 @@ def test_open_creates_schema_and_append_only_triggers(db):
     assert {"app_user", "customer", "ledger_entry", "audit_event", "schema_version"} <= set(db.get_tables())
     assert SchemaVersion.get().version == SCHEMA_VERSION
     names = _trigger_names(db)
-    for table in ("ledger_entry", "audit_event"):
+    for table in ("ledger_entry", "audit_event", "batch"):
         assert any(n.startswith(table) for n in names), (table, names)
+
+
+def test_a_batch_row_cannot_be_changed_behind_the_apps_back(db, actors):
+    import peewee
+
+    from jxc_tui.models import Batch
+
+    Batch.create(kind="selection", operation="clear", fingerprint="x", actor_name="admin")
+    with pytest.raises((peewee.IntegrityError, peewee.InternalError, peewee.OperationalError)):
+        with db.atomic():
+            db.execute_sql("UPDATE batch SET reason = 'rewritten'")
 
 
 def test_reopen_keeps_data_and_runs_no_second_initial_migration(db):
@@ -101,8 +112,9 @@ def _downgrade_to_v2(db) -> None:
     SchemaVersion.update(version=2).execute()
 
 
-def test_a_version_2_database_gains_the_approval_tables(db, actors):
-    """Schema v2 had no change requests, reversal links or credit limits."""
+def test_a_version_2_database_gains_the_approval_and_batch_tables(db, actors):
+    """Schema v2 (the last one released) had no change requests, reversal
+    links, credit limits or batches; v4 adds them in place."""
     from decimal import Decimal
 
     from jxc_tui.services import approvals, audit
@@ -123,4 +135,11 @@ def test_a_version_2_database_gains_the_approval_tables(db, actors):
     approvals.approve(actors.finance, request.id)
     (entry,) = [e for e in approvals.customer_requests(actors.admin, c.id)]
     assert entry.status == "approved"
+    assert "batch" in reopened.get_tables()
+    for table in ("ledger_entry", "change_request"):
+        assert "batch_id" in {col.name for col in reopened.get_columns(table)}
+    from jxc_tui.services import batch
+
+    done = batch.post(actors.finance, batch.plan_selection(actors.finance, [c.id], batch.make_operation("clear"), "清零"))
+    assert done.posted == 1 and customer_service.get_customer(actors.admin, c.id).balance == 0
     assert audit.verify(actors.admin).ok

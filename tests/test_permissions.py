@@ -15,7 +15,7 @@ import pytest
 from jxc_tui.config import DEFAULT_ROLES
 from jxc_tui.errors import PermissionDenied
 from jxc_tui.models import User
-from jxc_tui.services import approvals, audit, auth, customers, history, io, ledger
+from jxc_tui.services import approvals, audit, auth, batch, customers, export, history, io, ledger
 from jxc_tui.services.customers import CustomerInput
 from jxc_tui.services.policy import ROLES, Actor, policy
 
@@ -31,6 +31,10 @@ class Ctx:
     csv_path: str
     request_id: int = 0
     entry_id: int = 0
+    batch_id: int = 0
+    plan: Any = None
+    debts_path: str = ""
+    out_dir: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,17 @@ OPS = [
     Op("io.import_customers", "data.import", lambda c: io.import_customers(c.actor, c.csv_path)),
     Op("io.import_customers(dry_run)", "data.import",
        lambda c: io.import_customers(c.actor, c.csv_path, dry_run=True)),
+    Op("batch.plan_selection", "debt.batch",
+       lambda c: batch.plan_selection(c.actor, [c.customer_id], batch.make_operation("increase", "1"), "批量")),
+    Op("batch.plan_file", "debt.batch", lambda c: batch.plan_file(c.actor, c.debts_path)),
+    Op("batch.post", "debt.batch", lambda c: batch.post(c.actor, c.plan)),
+    Op("batch.plan_undo", "debt.batch", lambda c: batch.plan_undo(c.actor, c.batch_id, "撤销")),
+    Op("batch.approve_batch", "debt.approve", lambda c: batch.approve_batch(c.actor, c.batch_id)),
+    Op("batch.reject_batch", "debt.approve", lambda c: batch.reject_batch(c.actor, c.batch_id, "驳回")),
+    Op("export.export_customers", "data.export",
+       lambda c: export.export_customers(c.actor, f"{c.out_dir}/c.csv", overwrite=True)),
+    Op("export.export_history", "data.export",
+       lambda c: export.export_history(c.actor, f"{c.out_dir}/h.csv", customer_id=c.customer_id, overwrite=True)),
 ]
 
 DENIED = [(op, role) for op in OPS for role in ROLES if op.permission not in DEFAULT_ROLES[role]]
@@ -91,7 +106,15 @@ def world(db, actors, tmp_path):
     # a pending request by someone who is none of the roles under test, and an entry to reverse
     requester = actors.make("clerk", "requester")
     request = approvals.set_debt(requester, c.id, D("50000.00"), "大额", expected_version=None).request
-    world_ids.update(request_id=request.id, entry_id=ledger.customer_entries(actors.admin, c.id)[0].id)
+    debts_path = tmp_path / "debts.csv"
+    debts_path.write_text("客户编码,新欠款,原因\r\nC001,900.00,对账\r\n", encoding="utf-8-sig")
+    # a batch of someone else's waiting for approval, and a plan to post
+    batcher = actors.make("finance", "batcher")
+    pending = batch.post(batcher, batch.plan_selection(batcher, [c.id], batch.make_operation("increase", "50000"),
+                                                       "大额批量"))
+    world_ids.update(request_id=request.id, entry_id=ledger.customer_entries(actors.admin, c.id)[0].id,
+                     batch_id=pending.batch.id, debts_path=str(debts_path), out_dir=str(tmp_path),
+                     plan=batch.plan_selection(actors.admin, [c.id], batch.make_operation("increase", "1"), "x"))
     return customers.get_customer(actors.admin, c.id), str(csv_path)
 
 

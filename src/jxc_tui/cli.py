@@ -88,6 +88,44 @@ def _parser() -> argparse.ArgumentParser:
     ic.add_argument("file", type=Path)
     ic.add_argument("--dry-run", action="store_true", help="check every row and show what would happen")
     acting(ic)
+    idb = imp.add_parser("debts", help="set or change debts from CSV/XLSX: previewed, all or nothing, approvable")
+    idb.add_argument("file", type=Path)
+    idb.add_argument("--reason", default="", help="reason for rows whose reason cell is empty")
+    _batch_options(idb)
+    acting(idb)
+
+    bat = sub.add_parser("batch", help="batches of debt changes").add_subparsers(dest="batch_command",
+                                                                                  metavar="ACTION")
+    acting(bat.add_parser("list", help="batches, newest first"))
+    show = bat.add_parser("show", help="one batch, row by row")
+    show.add_argument("id", type=int)
+    acting(show)
+    undo = bat.add_parser("undo", help="reverse every posted row of a batch (through approval where required)")
+    undo.add_argument("id", type=int)
+    undo.add_argument("--reason", required=True)
+    _batch_options(undo, skip=False, again=False)
+    acting(undo)
+    appr = bat.add_parser("approve", help="approve every pending request of a batch")
+    appr.add_argument("id", type=int)
+    appr.add_argument("--note", default="")
+    acting(appr)
+    rej = bat.add_parser("reject", help="reject every pending request of a batch")
+    rej.add_argument("id", type=int)
+    rej.add_argument("--note", required=True, help="why (required)")
+    acting(rej)
+
+    exp = sub.add_parser("export", help="export to CSV (UTF-8 with BOM) or XLSX").add_subparsers(
+        dest="export_command", metavar="WHAT")
+    ec = exp.add_parser("customers", help="customers (all, or those matching --query)")
+    ec.add_argument("file", type=Path)
+    ec.add_argument("--query", default="", help="as typed in the search box")
+    ec.add_argument("--force", action="store_true", help="overwrite an existing file")
+    acting(ec)
+    eh = exp.add_parser("history", help="ledger history (everyone, or --customer CODE)")
+    eh.add_argument("file", type=Path)
+    eh.add_argument("--customer", default="", help="one customer's code")
+    eh.add_argument("--force", action="store_true", help="overwrite an existing file")
+    acting(eh)
 
     aud = sub.add_parser("audit", help="audit log").add_subparsers(dest="audit_command", metavar="ACTION")
     acting(aud.add_parser("verify", help="check the hash chain and that every balance equals its ledger"))
@@ -102,6 +140,18 @@ def _parser() -> argparse.ArgumentParser:
     ci = conf.add_parser("init", help="write a commented starter config file")
     ci.add_argument("--force", action="store_true", help="overwrite an existing file")
     return p
+
+
+def _batch_options(p: argparse.ArgumentParser, *, skip: bool = True, again: bool = True) -> None:
+    p.add_argument("--dry-run", action="store_true", help="preview every row; write nothing")
+    p.add_argument("--yes", action="store_true", help="run without asking (after checking a --dry-run)")
+    if skip:
+        p.add_argument("--skip-bad", action="store_true",
+                       help="leave out rows with errors instead of refusing the whole batch")
+    if again:
+        p.add_argument("--again", action="store_true", help="run a batch that was run before once more (recorded)")
+    p.add_argument("--confirm-credit-limit", action="store_true",
+                   help="go ahead where a row takes a debt above its credit limit (recorded)")
 
 
 def _read_new_password(from_stdin: bool, prompt: str) -> str:
@@ -227,12 +277,19 @@ def cmd_user(args: argparse.Namespace, cfg: Config) -> int:
 
 def cmd_import(args: argparse.Namespace, cfg: Config) -> int:
     from .errors import ImportRefused
-    from .services import io
+    from .services import batch, io
 
-    if args.import_command != "customers":
-        raise CliError("jxc import customers FILE")
+    if args.import_command not in ("customers", "debts"):
+        raise CliError("jxc import customers|debts FILE")
     _open(cfg)
     actor = _login(args)
+    if args.import_command == "debts":
+        try:
+            plan = batch.plan_file(actor, args.file, reason=args.reason, progress=_progress)
+        except ImportRefused as refused:
+            print(refused.message(), file=sys.stderr)
+            return EXIT_FAIL
+        return _run_plan(args, actor, plan)
     try:
         report = io.import_customers(actor, args.file, dry_run=args.dry_run)
     except ImportRefused as refused:
@@ -243,6 +300,132 @@ def cmd_import(args: argparse.Namespace, cfg: Config) -> int:
         for line in refused.lines():
             print(f"  {line}", file=sys.stderr)
         return EXIT_FAIL
+    print(report.summary())
+    return EXIT_OK
+
+
+def _progress(phase: str, done: int, total: int) -> None:
+    if sys.stderr.isatty() or os.environ.get("JXC_PROGRESS") == "1":
+        print(f"\r  {t('cli.progress.' + phase)} {done:,}/{total:,}", end="", file=sys.stderr, flush=True)
+        if done >= total:
+            print(file=sys.stderr)
+
+
+def _print_refusals(lines: list[str]) -> None:
+    for line in lines:
+        print(f"  {line}", file=sys.stderr)
+
+
+def _print_plan(plan, *, rows: bool) -> None:
+    from .money import format_amount
+    from .services import batch
+
+    print(plan.summary())
+    if plan.refused:
+        _print_refusals([r.text() for r in plan.refused])
+    if rows:
+        for r in plan.rows:
+            line = f"{r.line:>6}  " if r.line else ""
+            print(f"  {line}{_cells(r.code, 12)} {_cells(r.name, 20)} {format_amount(r.old):>18} {format_amount(r.new):>18} "
+                  f"{format_amount(r.change, signed=True):>18}  {batch.route_label(r)}")
+
+
+def _cells(text: str, width: int) -> str:
+    """``text`` cut or padded to ``width`` terminal columns (a Chinese character takes two)."""
+    from rich.cells import set_cell_size
+
+    return set_cell_size(text, width)
+
+
+def _local(ts) -> str:
+    from . import clock
+
+    return clock.format_local(ts)
+
+
+def _already_run_text(plan) -> str:
+    e = plan.earlier
+    return t("batch.already_run", id=e.id, who=e.actor_name, when=_local(e.created_at))
+
+
+def _run_plan(args: argparse.Namespace, actor, plan) -> int:
+    """Preview, ask (or --yes), post.  Every refusal of the service is said as is."""
+    from .errors import BatchAlreadyRun, BatchRefused
+    from .services import batch
+
+    _print_plan(plan, rows=args.dry_run)
+    if args.dry_run:
+        if plan.earlier is not None:
+            print(f"{_already_run_text(plan)} {t('cli.batch_again')}")
+        return EXIT_FAIL if plan.blocking else EXIT_OK
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise CliError(t("cli.batch_needs_yes"))
+        if input(t("cli.batch_confirm")).strip().lower() not in ("y", "yes", "是"):
+            print(t("cli.batch_not_run"))
+            return EXIT_FAIL
+    try:
+        result = batch.post(actor, plan, skip_refused=getattr(args, "skip_bad", False),
+                            run_again=getattr(args, "again", False), confirm_credit=args.confirm_credit_limit,
+                            progress=_progress)
+    except BatchRefused as refused:  # its rows were listed with the preview above
+        print(t("batch.refused", count=len(refused.refusals), first="").strip(), file=sys.stderr)
+        return EXIT_FAIL
+    except BatchAlreadyRun as error:
+        print(f"jxc: {error.message()} {t('cli.batch_again')}", file=sys.stderr)
+        return EXIT_FAIL
+    print(result.summary())
+    return EXIT_OK
+
+
+def cmd_batch(args: argparse.Namespace, cfg: Config) -> int:
+    from .money import format_amount
+    from .services import batch
+
+    _open(cfg)
+    command = args.batch_command
+    if command not in ("list", "show", "undo", "approve", "reject"):
+        raise CliError("jxc batch list|show|undo|approve|reject")
+    actor = _login(args)
+    if command == "list":
+        for b in batch.list_batches(actor):
+            state = t("cli.batch_undone", id=b.undone_by) if b.undone_by else ""
+            pending = t("cli.batch_pending", n=b.pending) if b.pending else ""
+            print(f"#{b.id:<5} {_local(b.created_at)}  {_cells(b.actor_name, 10)} {b.describe()}  "
+                  f"{t('cli.batch_rows', n=b.row_count)}  {format_amount(b.total_change, signed=True)}"
+                  f"{pending}{state}")
+    elif command == "show":
+        b = batch.get_batch(actor, args.id)
+        print(f"#{b.id} {_local(b.created_at)} {b.actor_name} {b.describe()} -- {b.reason}")
+        for line in batch.batch_lines(actor, args.id):
+            print(f"  {_cells(line.code, 12)} {_cells(line.name, 20)} {format_amount(line.old):>18} {format_amount(line.new):>18} "
+                  f"{format_amount(line.change, signed=True):>18}  {t('batch.status.' + line.status)}  {line.who}")
+    elif command == "undo":
+        return _run_plan(args, actor, batch.plan_undo(actor, args.id, args.reason, progress=_progress))
+    elif command == "approve":
+        print(batch.approve_batch(actor, args.id, args.note, progress=_progress).summary())
+    else:
+        print(batch.reject_batch(actor, args.id, args.note).summary())
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace, cfg: Config) -> int:
+    from .services import customers, export
+
+    if args.export_command not in ("customers", "history"):
+        raise CliError("jxc export customers|history FILE")
+    _open(cfg)
+    actor = _login(args)
+    if args.export_command == "customers":
+        report = export.export_customers(actor, args.file, query=args.query, overwrite=args.force)
+    else:
+        customer_id = None
+        if args.customer:
+            found = customers.find_by_code(actor, args.customer)
+            if found is None:
+                raise CliError(t("batch.unknown_code", code=args.customer))
+            customer_id = found.id
+        report = export.export_history(actor, args.file, customer_id=customer_id, overwrite=args.force)
     print(report.summary())
     return EXIT_OK
 
@@ -327,6 +510,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "user": lambda: cmd_user(args, cfg),
             "import": lambda: cmd_import(args, cfg),
             "audit": lambda: cmd_audit(args, cfg),
+            "batch": lambda: cmd_batch(args, cfg),
+            "export": lambda: cmd_export(args, cfg),
             "demo": lambda: cmd_demo(args, cfg, args.db),
             "config": lambda: cmd_config(args, cfg),
         }

@@ -22,7 +22,7 @@ from .config import ConfigError
 from .errors import DatabaseBusy, DatabaseMissing
 from .models import ALL_MODELS, SchemaVersion, database
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _PG_WRITE_LOCK = 0x6A7863  # "jxc"
 BUSY_TIMEOUT_MS = 10_000
 
@@ -33,7 +33,7 @@ SQLITE_PRAGMAS = {
     "synchronous": "normal",
 }
 
-_APPEND_ONLY = ("ledger_entry", "audit_event")
+_APPEND_ONLY = ("ledger_entry", "audit_event", "batch")
 
 
 class DatabaseUrlError(ConfigError):
@@ -119,7 +119,9 @@ def migrate() -> int:
         if not is_sqlite():
             db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_PG_WRITE_LOCK,))
         if db.table_exists("ledger_entry"):
-            _add_v3_columns(db)  # before create_tables, which indexes the new columns
+            # before create_tables, which indexes the new columns
+            _add_v3_columns(db)
+            _add_v4_columns(db)
         db.create_tables(ALL_MODELS, safe=True)
         row = SchemaVersion.select().first()
         if row is None:
@@ -133,6 +135,9 @@ def migrate() -> int:
             )
         if row.version < 2:
             _add_search_key(db)
+        if row.version < 4:
+            for stmt in _append_only_sql():  # the batch table is append-only too
+                db.execute_sql(stmt)
         SchemaVersion.update(version=SCHEMA_VERSION).execute()
         return SCHEMA_VERSION
 
@@ -169,6 +174,16 @@ def _add_v3_columns(db: peewee.Database) -> None:
     # SQLite cannot add a UNIQUE column; the same index create_tables would make:
     db.execute_sql("CREATE UNIQUE INDEX IF NOT EXISTS ledger_entry_reverses_id ON ledger_entry (reverses_id)")
     db.execute_sql("CREATE INDEX IF NOT EXISTS ledger_entry_approved_by_id ON ledger_entry (approved_by_id)")
+
+
+def _add_v4_columns(db: peewee.Database) -> None:
+    """v4 (batches): the batch table, and the batch each entry and request belongs to."""
+    from .models import Batch
+
+    db.create_tables([Batch], safe=True)  # first: the new columns refer to it
+    for table in ("ledger_entry", "change_request"):
+        if table in db.get_tables() and "batch_id" not in {c.name for c in db.get_columns(table)}:
+            db.execute_sql(f"ALTER TABLE {table} ADD COLUMN batch_id INTEGER NULL REFERENCES batch (id)")
 
 
 def _is_busy(exc: Exception) -> bool:

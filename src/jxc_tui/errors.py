@@ -122,3 +122,38 @@ class CreditLimitExceeded(JxcError):
     confirmation."""
 
     key = "credit.exceeded"
+
+
+class BatchRefused(JxcError):
+    """A batch holds rows with errors (unknown code, bad amount...) and was to
+    be all or nothing: nothing was written.  ``refusals`` lists every such row."""
+
+    key = "batch.refused"
+
+    def __init__(self, refusals: Any) -> None:
+        self.refusals = list(refusals)
+        super().__init__(count=len(self.refusals), first=self.refusals[0].text() if self.refusals else "")
+
+    def lines(self) -> list[str]:
+        return [r.text() for r in self.refusals]
+
+
+class BatchAlreadyRun(Refused):
+    """The same file, or the same operation on the same customers, was run
+    before: refused unless the user asks to run it again."""
+
+    key = "batch.already_run"
+
+
+class BatchStale(StaleVersion):
+    """A customer (or the actor's limit, or the batch being undone) changed
+    since the preview; nothing was written: preview again."""
+
+    key = "batch.stale"
+
+
+class BatchCreditLimit(CreditLimitExceeded):
+    """Rows of a batch take debts above their credit limits and the batch was
+    not confirmed as such; nothing was written."""
+
+    key = "batch.credit"

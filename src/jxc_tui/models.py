@@ -90,6 +90,35 @@ class Customer(BaseModel):
     updated_at = DateTimeField(default=utcnow)
 
 
+class Batch(BaseModel):
+    """Many customers changed at once (批量修改): from a selection, a file, or
+    the undo of an earlier batch.  Written once, never changed; every ledger
+    entry and request it produced carries its id.
+
+    ``fingerprint`` identifies "the same batch" (the same file contents, or
+    the same operation on the same customers) so a second run is refused
+    unless asked for, and then recorded in ``rerun_of``."""
+
+    id = AutoField()
+    kind = CharField(max_length=16)  # "selection", "file" or "undo"
+    operation = CharField(max_length=16)  # set / increase / decrease / percent / clear / file_set / file_change / undo
+    amount = CharField(max_length=40, default="")  # the operation's figure as text ("100.00", "-19")
+    reason = TextField(default="")
+    file_name = CharField(max_length=300, default="")
+    file_sha256 = CharField(max_length=64, default="")
+    fingerprint = CharField(max_length=80, index=True)
+    rerun_of = ForeignKeyField("self", null=True, on_delete="RESTRICT", backref="+")
+    undoes = ForeignKeyField("self", null=True, on_delete="RESTRICT", backref="+")
+    actor = ForeignKeyField(User, null=True, on_delete="RESTRICT", backref="+")
+    actor_name = CharField(max_length=64)
+    created_at = DateTimeField(default=utcnow)
+    row_count = IntegerField(default=0)  # customers changed or requested
+    posted_count = IntegerField(default=0)  # posted at once
+    requested_count = IntegerField(default=0)  # sent for approval
+    skipped_count = IntegerField(default=0)  # refused rows left out, rows that changed nothing
+    total_change_fen = BigIntegerField(default=0)  # posted and requested together
+
+
 class LedgerEntry(BaseModel):
     id = AutoField()
     customer = ForeignKeyField(Customer, backref="entries", on_delete="RESTRICT")
@@ -111,6 +140,7 @@ class LedgerEntry(BaseModel):
     approved_by_name = CharField(max_length=64, default="", constraints=[SQL("DEFAULT ''")])
     # The person posting confirmed taking the debt above the customer's credit limit.
     over_credit_limit = BooleanField(default=False, constraints=[SQL("DEFAULT FALSE")])
+    batch = ForeignKeyField(Batch, null=True, on_delete="RESTRICT", backref="entries")
 
     class Meta:
         indexes = ((("customer", "id"), False),)
@@ -148,10 +178,12 @@ class ChangeRequest(BaseModel):
     note = TextField(default="")
     decided_at = DateTimeField(null=True)
     entry = ForeignKeyField(LedgerEntry, null=True, on_delete="RESTRICT", backref="+")  # posted on approval
+    batch = ForeignKeyField(Batch, null=True, on_delete="RESTRICT", backref="requests")
 
     class Meta:
         table_name = "change_request"
-        indexes = ((("status", "id"), False), (("customer", "id"), False), (("requester", "id"), False))
+        indexes = ((("status", "id"), False), (("customer", "id"), False), (("requester", "id"), False),
+                   (("batch", "status"), False))
 
 
 class AuditEvent(BaseModel):
@@ -174,4 +206,4 @@ class AuditEvent(BaseModel):
         indexes = ((("customer", "id"), False), (("actor", "id"), False))
 
 
-ALL_MODELS = [SchemaVersion, User, LoginThrottle, Customer, LedgerEntry, ChangeRequest, AuditEvent]
+ALL_MODELS = [SchemaVersion, User, LoginThrottle, Customer, Batch, LedgerEntry, ChangeRequest, AuditEvent]

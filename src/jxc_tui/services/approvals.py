@@ -17,6 +17,7 @@ state change is an audit event; an approved entry names both people.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -52,6 +53,7 @@ from ..models import (
 from ..money import check_range, format_amount, from_fen, to_fen
 from ..text import clean_reason
 from . import audit
+from .bulk import insert_rows_ids, update_rows
 from .ledger import EntryView, entry_view, post_entry
 from .policy import Actor, require
 
@@ -75,12 +77,18 @@ class Route:
         return t("route.above_limit", limit=format_amount(self.limit))
 
 
-def route_change(actor: Actor, change: Decimal) -> Route:
+def decide_route(limit_fen: int | None, change: Decimal) -> Route:
     """THE limit check: a change whose size (either sign) is within the
-    actor's direct limit posts now; anything larger needs approval."""
-    limit_fen = actor.direct_limit_fen
+    direct limit posts now; anything larger needs approval.  ``limit_fen``
+    None: every change needs approval."""
     post_now = limit_fen is not None and abs(to_fen(change)) <= limit_fen
     return Route(post_now, change, None if limit_fen is None else from_fen(limit_fen))
+
+
+def route_change(actor: Actor, change: Decimal) -> Route:
+    """:func:`decide_route` with the actor's direct limit as it is now.  A
+    batch reads the limit once and asks :func:`decide_route` per row."""
+    return decide_route(actor.direct_limit_fen, change)
 
 
 def credit_warning(credit_limit: Decimal | None, old: Decimal, new: Decimal) -> bool:
@@ -115,6 +123,7 @@ class RequestView:
     source: str
     current_balance: Decimal  # the customer's balance now
     current_version: int
+    batch_id: int | None = None  # part of a batch (批量修改)
 
     @property
     def is_current(self) -> bool:
@@ -128,7 +137,7 @@ def _request_view(r: ChangeRequest, c: Customer | None = None) -> RequestView:
         r.id, c.id, c.code, c.name, r.kind, from_fen(r.seen_balance_fen), r.seen_version,
         from_fen(r.new_balance_fen), from_fen(r.change_fen), r.reason, r.requester_name, r.requested_at,
         r.status, r.decider_name, r.note, r.decided_at, r.over_credit_limit, r.reverses_id, r.entry_id,
-        r.source, from_fen(c.balance_fen), c.version)
+        r.source, from_fen(c.balance_fen), c.version, r.batch_id)
 
 
 @dataclass(frozen=True)
@@ -149,12 +158,89 @@ class DebtChange:
 # --- the gate -------------------------------------------------------------------
 
 
-def _money_after(entry: LedgerEntry, extra: dict[str, object] | None = None) -> dict[str, object]:
-    """The figures verify() checks an entry against: balance after and change."""
-    after: dict[str, object] = {"balance": format_amount(entry.balance_after_fen, fen=True),
-                                "change": format_amount(entry.amount_fen, fen=True, signed=True)}
-    after.update(extra or {})
-    return after
+def entry_event(actor: Actor, action: str, entry_id: int, customer_id: int, before_fen: int, change_fen: int,
+                reason: str, extra: dict[str, object] | None = None, at: datetime | None = None) -> dict[str, object]:
+    """The event of a posted entry, with the figures verify() checks the
+    entry against (balance after and change)."""
+    return audit.event_fields(
+        actor, action, entity="ledger_entry", entity_id=entry_id, customer_id=customer_id,
+        before={"balance": format_amount(before_fen, fen=True)},
+        after={"balance": format_amount(before_fen + change_fen, fen=True),
+               "change": format_amount(change_fen, fen=True, signed=True), **(extra or {})},
+        reason=reason, at=at)
+
+
+def request_event(actor: Actor, request_id: int, customer_id: int, seen_fen: int, change_fen: int, kind: str,
+                  limit: Decimal | None, reason: str, extra: dict[str, object] | None = None,
+                  at: datetime | None = None) -> dict[str, object]:
+    """The ``debt.request`` event of a change sent for approval."""
+    return audit.event_fields(
+        actor, "debt.request", entity="change_request", entity_id=request_id, customer_id=customer_id,
+        before={"balance": format_amount(seen_fen, fen=True)},
+        after={"requested_balance": format_amount(seen_fen + change_fen, fen=True),
+               "change": format_amount(change_fen, fen=True, signed=True), "kind": kind,
+               "limit": "none" if limit is None else format_amount(limit), **(extra or {})},
+        reason=reason, at=at)
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    """One request of a bulk request (batches): ``change_fen`` on the
+    customer as seen (balance and version) inside the same transaction."""
+
+    customer_id: int
+    kind: str
+    seen_balance_fen: int
+    seen_version: int
+    change_fen: int
+    reason: str
+    source: str = ""
+    reverses: int | None = None
+    over_credit_limit: bool = False
+
+
+_REQUEST_FIELDS = (ChangeRequest.customer, ChangeRequest.kind, ChangeRequest.seen_balance_fen,
+                   ChangeRequest.seen_version, ChangeRequest.new_balance_fen, ChangeRequest.change_fen,
+                   ChangeRequest.reason, ChangeRequest.reverses, ChangeRequest.over_credit_limit,
+                   ChangeRequest.source, ChangeRequest.requester, ChangeRequest.requester_name,
+                   ChangeRequest.requested_at, ChangeRequest.status, ChangeRequest.decider_name,
+                   ChangeRequest.note, ChangeRequest.batch)
+
+
+def open_requests(actor: Actor, requests: Sequence[NewRequest], *, at: datetime,
+                  batch: int | None = None) -> list[int]:
+    """Pending requests for many customers at once; returns their ids in
+    order.  The caller holds the write transaction, routed each change with
+    :func:`decide_route` and writes the events (:func:`request_event`)."""
+    return insert_rows_ids(ChangeRequest, _REQUEST_FIELDS, [
+        (r.customer_id, r.kind, r.seen_balance_fen, r.seen_version, r.seen_balance_fen + r.change_fen,
+         r.change_fen, r.reason, r.reverses, r.over_credit_limit, r.source, actor.user_id, actor.username, at,
+         PENDING, "", "", batch) for r in requests])
+
+
+def close_requests(actor: Actor, status: str, note: str, request_ids: Sequence[int], *, at: datetime,
+                   entries: Sequence[int] | None = None) -> None:
+    """Decide many pending requests at once (``entries``: the entry each
+    approved one posted, in the same order)."""
+    constants = {"status": status, "decider": actor.user_id, "decider_name": actor.username, "note": note,
+                 "decided_at": at}
+    if entries is None:
+        update_rows(ChangeRequest, [ChangeRequest.id], [(i,) for i in request_ids], constants=constants)
+    else:
+        update_rows(ChangeRequest, [ChangeRequest.id, ChangeRequest.entry], list(zip(request_ids, entries)),
+                    constants=constants)
+
+
+def check_change(balance_fen: int, credit_limit_fen: int | None, change_fen: int) -> tuple[int, bool]:
+    """The checks every change passes before it is routed: it changes
+    something (:class:`NoChange`), the debt it leaves is a possible one
+    (:class:`InvalidAmount`).  Returns the new balance and whether it raises
+    the debt above the credit limit (which the caller must have confirmed)."""
+    if change_fen == 0:
+        raise NoChange("debt.no_change", balance=format_amount(balance_fen, fen=True))
+    new_fen = balance_fen + change_fen
+    check_range(from_fen(new_fen))
+    return new_fen, credit_limit_fen is not None and change_fen > 0 and new_fen > credit_limit_fen
 
 
 def apply_change(actor: Actor, c: Customer, kind: str, change_fen: int, reason: str, *,
@@ -170,11 +256,7 @@ def apply_change(actor: Actor, c: Customer, kind: str, change_fen: int, reason: 
     taking the debt above the customer's credit limit raises
     :class:`CreditLimitExceeded` unless ``confirm_credit``; a confirmed one is
     recorded as such on the entry or request and in the event."""
-    if change_fen == 0:
-        raise NoChange("debt.no_change", balance=format_amount(c.balance_fen, fen=True))
-    new_fen = c.balance_fen + change_fen
-    check_range(from_fen(new_fen))
-    over = c.credit_limit_fen is not None and change_fen > 0 and new_fen > c.credit_limit_fen
+    new_fen, over = check_change(c.balance_fen, c.credit_limit_fen, change_fen)
     if over and not confirm_credit:
         raise CreditLimitExceeded(limit=format_amount(c.credit_limit_fen, fen=True),
                                   new=format_amount(new_fen, fen=True))
@@ -188,21 +270,16 @@ def apply_change(actor: Actor, c: Customer, kind: str, change_fen: int, reason: 
         entry = post_entry(actor, c, kind, change_fen, reason, source=source, reverses=reverses,
                            over_credit_limit=over)
         if action is not None:
-            audit.record(actor, action, entity="ledger_entry", entity_id=entry.id, customer_id=c.id,
-                         before={"balance": format_amount(c.balance_fen, fen=True)},
-                         after=_money_after(entry, extra), reason=reason)
+            audit.append(actor, [entry_event(actor, action, entry.id, c.id, c.balance_fen, change_fen, reason,
+                                             extra)])
         return entry, None
     req = ChangeRequest.create(
         customer=c.id, kind=kind, seen_balance_fen=c.balance_fen, seen_version=c.version,
         new_balance_fen=new_fen, change_fen=change_fen, reason=reason, reverses=reverses,
         over_credit_limit=over, source=source, requester=actor.user_id, requester_name=actor.username,
         requested_at=clock.utcnow(), status=PENDING)
-    audit.record(actor, "debt.request", entity="change_request", entity_id=req.id, customer_id=c.id,
-                 before={"balance": format_amount(c.balance_fen, fen=True)},
-                 after={"requested_balance": format_amount(new_fen, fen=True),
-                        "change": format_amount(change_fen, fen=True, signed=True), "kind": kind,
-                        "limit": "none" if route.limit is None else format_amount(route.limit), **extra},
-                 reason=reason)
+    audit.append(actor, [request_event(actor, req.id, c.id, c.balance_fen, change_fen, kind, route.limit, reason,
+                                       extra)])
     return None, req
 
 
@@ -314,7 +391,7 @@ def _open_request(request_id: int) -> ChangeRequest:
     return r
 
 
-def _is_requester(r: ChangeRequest, actor: Actor) -> bool:
+def is_requester(r: ChangeRequest, actor: Actor) -> bool:
     if r.requester_id is not None and actor.user_id is not None:
         return r.requester_id == actor.user_id
     return r.requester_name == actor.username
@@ -330,6 +407,34 @@ def _optional_note(note: str | None) -> str:
     return clean_reason(note) if (note or "").strip() else ""
 
 
+def requester_of(r: ChangeRequest) -> Actor:
+    """The requester, as the actor an approved entry names."""
+    return Actor(r.requester_id, r.requester_name, "")
+
+
+def approval_extra(r: ChangeRequest, note: str, credit_limit_fen: int | None) -> dict[str, object]:
+    """What a ``debt.approve`` event records beyond the figures."""
+    extra: dict[str, object] = {"request": r.id, "requester": r.requester_name}
+    if note:
+        extra["note"] = note
+    if r.over_credit_limit and credit_limit_fen is not None:
+        extra["over_credit_limit"] = format_amount(credit_limit_fen, fen=True)
+    if r.reverses_id is not None:
+        extra["reverses"] = r.reverses_id
+    if r.batch_id is not None:
+        extra["batch"] = r.batch_id
+    return extra
+
+
+def stale_event(actor: Actor, r: ChangeRequest, balance_fen: int, version: int, note: str,
+                at: datetime | None = None) -> dict[str, object]:
+    """The ``debt.request_stale`` event: the customer as seen, and as it is now."""
+    return audit.event_fields(
+        actor, "debt.request_stale", entity="change_request", entity_id=r.id, customer_id=r.customer_id,
+        before={"balance": format_amount(r.seen_balance_fen, fen=True), "version": r.seen_version},
+        after={"balance": format_amount(balance_fen, fen=True), "version": version}, reason=note, at=at)
+
+
 def approve(actor: Actor, request_id: int, note: str = "") -> DebtChange:
     """Approve a pending request: post its change, naming requester and
     approver.  Needs ``debt.approve``; never by the requester.  If the
@@ -341,34 +446,23 @@ def approve(actor: Actor, request_id: int, note: str = "") -> DebtChange:
     with write_transaction():
         require(actor, "debt.approve")  # again, inside the writers' lock: a demotion may have just committed
         r = _open_request(request_id)
-        if _is_requester(r, actor):
+        if is_requester(r, actor):
             raise Refused("request.own")
         c = Customer.get_by_id(r.customer_id)
         if (c.balance_fen, c.version) != (r.seen_balance_fen, r.seen_version):
             _close(r, actor, STALE, note)
-            audit.record(actor, "debt.request_stale", entity="change_request", entity_id=r.id, customer_id=c.id,
-                         before={"balance": format_amount(r.seen_balance_fen, fen=True), "version": r.seen_version},
-                         after={"balance": format_amount(c.balance_fen, fen=True), "version": c.version},
-                         reason=note)
+            audit.append(actor, [stale_event(actor, r, c.balance_fen, c.version, note)])
             stale = (r, c)
         else:
             if r.reverses_id is not None and LedgerEntry.select().where(
                     LedgerEntry.reverses == r.reverses_id).exists():
                 raise Refused("reversal.done_short", entry=r.reverses_id)
-            requester = Actor(r.requester_id, r.requester_name, "")
-            entry = post_entry(requester, c, r.kind, r.change_fen, r.reason, source=r.source,
-                               reverses=r.reverses_id, over_credit_limit=r.over_credit_limit, approver=actor)
+            entry = post_entry(requester_of(r), c, r.kind, r.change_fen, r.reason, source=r.source,
+                               reverses=r.reverses_id, over_credit_limit=r.over_credit_limit, approver=actor,
+                               batch=r.batch_id)
             _close(r, actor, APPROVED, note, entry)
-            extra: dict[str, object] = {"request": r.id, "requester": r.requester_name}
-            if note:
-                extra["note"] = note
-            if r.over_credit_limit and c.credit_limit_fen is not None:
-                extra["over_credit_limit"] = format_amount(c.credit_limit_fen, fen=True)
-            if r.reverses_id is not None:
-                extra["reverses"] = r.reverses_id
-            audit.record(actor, "debt.approve", entity="ledger_entry", entity_id=entry.id, customer_id=c.id,
-                         before={"balance": format_amount(c.balance_fen, fen=True)},
-                         after=_money_after(entry, extra), reason=r.reason)
+            audit.append(actor, [entry_event(actor, "debt.approve", entry.id, c.id, c.balance_fen, r.change_fen,
+                                             r.reason, approval_extra(r, note, c.credit_limit_fen))])
             return _outcome(c, entry, None)
     assert stale is not None
     r, c = stale
@@ -386,7 +480,7 @@ def reject(actor: Actor, request_id: int, note: str) -> RequestView:
     with write_transaction():
         require(actor, "debt.approve")
         r = _open_request(request_id)
-        if _is_requester(r, actor):
+        if is_requester(r, actor):
             raise Refused("request.own_reject")
         _close(r, actor, REJECTED, note)
         audit.record(actor, "debt.reject", entity="change_request", entity_id=r.id, customer_id=r.customer_id,
@@ -400,7 +494,7 @@ def cancel(actor: Actor, request_id: int, note: str = "") -> RequestView:
     note = _optional_note(note)
     with write_transaction():
         r = _open_request(request_id)
-        if not _is_requester(r, actor):
+        if not is_requester(r, actor):
             raise Refused("request.not_yours")
         _close(r, actor, CANCELLED, note)
         audit.record(actor, "debt.cancel", entity="change_request", entity_id=r.id, customer_id=r.customer_id,
@@ -446,7 +540,7 @@ def get_request(actor: Actor, request_id: int) -> RequestView:
     others only their own."""
     require(actor, "customer.view")
     r = ChangeRequest.get_or_none(ChangeRequest.id == request_id)
-    if r is None or (not actor.can("debt.approve") and not _is_requester(r, actor)):
+    if r is None or (not actor.can("debt.approve") and not is_requester(r, actor)):
         raise NotFound("request.not_found")
     return _request_view(r)
 

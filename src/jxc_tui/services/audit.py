@@ -97,8 +97,14 @@ def event_fields(actor: Actor | None, action: str, *, actor_name: str | None = N
 def record(actor: Actor | None, action: str, **kwargs: Any) -> int:
     """Append one event.  Must run inside ``write_transaction``; the caller's
     write and this event commit or roll back together.  Refuses a deactivated actor."""
+    return append(actor, [event_fields(actor, action, **kwargs)])[-1]
+
+
+def append(actor: Actor | None, events: list[dict[str, Any]]) -> list[int]:
+    """Append prepared events (:func:`event_fields`) acted by ``actor``, as
+    :func:`record` does one.  Refuses a deactivated actor."""
     _check_active(actor)
-    return record_many([event_fields(actor, action, **kwargs)])[-1]
+    return record_many(events)
 
 
 _COLUMNS = ("created_at", "actor_id", "actor_name", "action", "entity", "entity_id", "customer_id",
