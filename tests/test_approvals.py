@@ -435,6 +435,21 @@ def test_no_change_is_refused_before_routing(db, actors):
     assert ChangeRequest.select().count() == 0
 
 
+def test_one_change_is_never_larger_than_the_largest_amount(db, actors, unlimited):
+    """From -27,456.66 to 999,999,999,999.99 is a change of 1,000,000,027,456.65:
+    an entry no amount field could hold.  Refused, nothing written."""
+    from jxc_tui.errors import InvalidAmount
+
+    c = _customer(actors, "R1")
+    approvals.set_debt(actors.admin, c.id, D("-27456.66"), "预收", expected_version=None)
+    before = _counts()
+    with pytest.raises(InvalidAmount) as info:
+        approvals.set_debt(actors.admin, c.id, D("999999999999.99"), "x", expected_version=None)
+    assert "+1,000,000,027,456.65" in str(info.value)
+    assert _counts() == before
+    approvals.set_debt(actors.admin, c.id, D("999999999999.99") - D("27456.66"), "分两次", expected_version=None)
+
+
 def test_a_requester_promoted_since_still_cannot_approve_their_own_request(db, actors):
     from jxc_tui.services import auth
 

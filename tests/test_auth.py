@@ -142,6 +142,7 @@ def test_bootstrap_only_once(db, actors):
     ("", "clerk", "password-1", "username"),
     ("bob\x1b[2J", "clerk", "password-1", "username"),
     ("clerk", "clerk", "password-1", "username"),  # taken
+    ("clerk/finance", "clerk", "password-1", "username"),  # would read as "requested by clerk, approved by finance"
 ])
 def test_create_user_refusals_name_the_field(db, actors, username, role, password, field):
     before = User.select().count()

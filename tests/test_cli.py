@@ -60,20 +60,23 @@ def test_user_add_list_and_passwd(cli, capsys):
     assert cli("user", "list", user="admin", password=ADMIN_PW) == 0
     out = capsys.readouterr().out
     assert "zhang" in out and "clerk" in out and "li " not in out
-    # a clerk may not add users; the check is in the service, not the menu
-    assert cli("user", "add", "wang", "--role", "admin", "--password-stdin", stdin="x-pass-123\n",
-               user="zhang", password="clerk-pass-1") == 1
-    assert "没有权限" in capsys.readouterr().err
-    # own password
+    # the admin chose zhang's first password, so zhang must choose their own before anything else
+    assert cli("user", "list", user="zhang", password="clerk-pass-1") == 1
+    assert "请先修改密码" in capsys.readouterr().err
     assert cli("user", "passwd", "zhang", "--password-stdin", stdin="clerk-pass-2\n",
                user="zhang", password="clerk-pass-1") == 0
+    # a clerk may not add users; the check is in the service, not the menu
+    assert cli("user", "add", "wang", "--role", "admin", "--password-stdin", stdin="x-pass-123\n",
+               user="zhang", password="clerk-pass-2") == 1
+    assert "没有权限" in capsys.readouterr().err
     assert cli("user", "list", user="zhang", password="clerk-pass-2") == 1  # logs in, lacks user.manage
 
 
 def test_user_role_deactivate_activate_and_unlock(cli, capsys):
     cli("init", "--password-stdin", stdin=f"{ADMIN_PW}\n")
-    cli("user", "add", "zhang", "--role", "clerk", "--password-stdin", stdin="clerk-pass-1\n",
+    cli("user", "add", "zhang", "--role", "clerk", "--password-stdin", stdin="clerk-pass-0\n",
         user="admin", password=ADMIN_PW)
+    cli("user", "passwd", "zhang", "--password-stdin", stdin="clerk-pass-1\n", user="zhang", password="clerk-pass-0")
     capsys.readouterr()
     assert cli("user", "role", "zhang", "finance", user="admin", password=ADMIN_PW) == 0
     assert "已将 zhang 的角色改为财务" in capsys.readouterr().out

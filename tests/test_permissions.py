@@ -69,6 +69,11 @@ OPS = [
     Op("auth.set_password(other user)", "user.manage",
        lambda c: auth.set_password(c.actor, c.other_username, "password-123")),
     Op("auth.list_users", "user.manage", lambda c: auth.list_users(c.actor)),
+    Op("auth.change_role", "user.manage", lambda c: auth.change_role(c.actor, c.other_username, "viewer")),
+    Op("auth.reset_password", "user.manage",
+       lambda c: auth.reset_password(c.actor, c.other_username, "password-123")),
+    Op("auth.set_active", "user.manage", lambda c: auth.set_active(c.actor, c.other_username, False)),
+    Op("auth.unlock", "user.manage", lambda c: auth.unlock(c.actor, c.other_username)),
     Op("audit.verify", "audit.verify", lambda c: audit.verify(c.actor)),
     Op("audit.list_events", "history.view", lambda c: audit.list_events(c.actor)),
     Op("audit.get_event", "history.view", lambda c: audit.get_event(c.actor, 1)),
@@ -205,3 +210,35 @@ def test_deactivated_user_with_an_open_session_cannot_write(db, actors, world):
     with pytest.raises(PermissionDenied):
         customers.update_customer(actors.clerk, c.id, c.version, CustomerInput(code="C001", name="x"))
     assert snapshot(db) == before
+
+
+# Writes read-only lookups and checks are not; these are the writes.
+WRITES = [op for op in OPS if not op.name.startswith(("audit.", "auth.list_users", "batch.plan_"))
+          and not op.name.endswith("(dry_run)")]
+
+
+@pytest.mark.parametrize("op", WRITES, ids=[op.name for op in WRITES])
+def test_every_write_checks_its_permission_again_inside_the_writers_lock(db, actors, world, op, monkeypatch):
+    """A user demoted (or deactivated) by an admin while their write waited
+    for the lock must be refused: the check has to run inside the
+    transaction, where no other writer can commit between check and write."""
+    from jxc_tui.services import policy as policy_module
+
+    c, csv_path = world
+    checked: list[tuple[str, bool]] = []
+    real = policy_module.require
+
+    def spy(actor, permission):
+        checked.append((permission, db.in_transaction()))
+        return real(actor, permission)
+
+    monkeypatch.setattr(policy_module, "require", spy)
+    fresh = customers.get_customer(actors.admin, c.id)
+    ctx = Ctx(actors.admin, c.id, fresh.version, "finance", csv_path, **world_ids)
+    try:
+        op.call(ctx)
+    except PermissionDenied:  # pragma: no cover
+        pytest.fail(f"admin refused {op.name}")
+    except Exception:
+        pass  # a rule of the operation itself; the check before it is what counts
+    assert (op.permission, True) in checked, checked

@@ -240,7 +240,8 @@ def cmd_user(args: argparse.Namespace, cfg: Config) -> int:
     if args.user_command == "add":
         actor = _login(args)
         password = _read_new_password(args.password_stdin, f"{args.name} password / 密码: ")
-        u = auth.create_user(actor, args.name, args.role, password)
+        # a password the admin knows, as in the TUI: the user chooses their own first
+        u = auth.create_user(actor, args.name, args.role, password, must_change_password=True)
         print(t("cli.user_added", user=u.username, role=u.role))
     elif args.user_command == "list":
         actor = _login(args)

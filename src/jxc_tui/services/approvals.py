@@ -23,7 +23,6 @@ from datetime import datetime
 from decimal import Decimal
 
 from .. import clock
-from ..db import write_transaction
 from ..errors import (
     CreditLimitExceeded,
     InvalidAmount,
@@ -50,12 +49,12 @@ from ..models import (
     Customer,
     LedgerEntry,
 )
-from ..money import check_range, format_amount, from_fen, to_fen
+from ..money import MAX_AMOUNT, check_range, format_amount, from_fen, to_fen
 from ..text import clean_reason
 from . import audit
 from .bulk import insert_rows_ids, update_rows
 from .ledger import EntryView, entry_view, post_entry
-from .policy import Actor, require
+from .policy import Actor, checked_write, require
 
 # --- the one decision ---------------------------------------------------------
 
@@ -233,11 +232,13 @@ def close_requests(actor: Actor, status: str, note: str, request_ids: Sequence[i
 
 def check_change(balance_fen: int, credit_limit_fen: int | None, change_fen: int) -> tuple[int, bool]:
     """The checks every change passes before it is routed: it changes
-    something (:class:`NoChange`), the debt it leaves is a possible one
-    (:class:`InvalidAmount`).  Returns the new balance and whether it raises
+    something (:class:`NoChange`), it and the debt it leaves are possible
+    amounts (:class:`InvalidAmount`).  Returns the new balance and whether it raises
     the debt above the credit limit (which the caller must have confirmed)."""
     if change_fen == 0:
         raise NoChange("debt.no_change", balance=format_amount(balance_fen, fen=True))
+    if abs(from_fen(change_fen)) > MAX_AMOUNT:  # one entry is an amount like any other
+        raise InvalidAmount("debt.change_out_of_range", change=format_amount(change_fen, fen=True, signed=True))
     new_fen = balance_fen + change_fen
     check_range(from_fen(new_fen))
     return new_fen, credit_limit_fen is not None and change_fen > 0 and new_fen > credit_limit_fen
@@ -319,7 +320,7 @@ def set_debt(actor: Actor, customer_id: int, new_balance: Decimal, reason: str, 
     check_range(new_balance)
     new_fen = to_fen(new_balance)
     reason = clean_reason(reason)
-    with write_transaction():
+    with checked_write(actor, "debt.adjust"):
         c = _load(customer_id, expected_version)
         entry, req = apply_change(actor, c, ADJUSTMENT, new_fen - c.balance_fen, reason, action="debt.set",
                                   source=source, confirm_credit=confirm_credit)
@@ -344,7 +345,7 @@ def post_movement(actor: Actor, customer_id: int, kind: str, amount: Decimal, re
         raise InvalidAmount("amount.must_be_positive")
     check_range(amount)
     reason = clean_reason(reason)
-    with write_transaction():
+    with checked_write(actor, "ledger.post"):
         c = _load(customer_id, expected_version)
         entry, req = apply_change(actor, c, kind, MOVEMENTS[kind] * to_fen(amount), reason,
                                   action=f"ledger.{kind}", source=source, confirm_credit=confirm_credit)
@@ -359,7 +360,7 @@ def reverse_entry(actor: Actor, entry_id: int, reason: str, *, expected_version:
     reversal of it waits for approval)."""
     require(actor, "debt.adjust")
     reason = clean_reason(reason)
-    with write_transaction():
+    with checked_write(actor, "debt.adjust"):
         e = LedgerEntry.get_or_none(LedgerEntry.id == entry_id)
         if e is None:
             raise NotFound("entry.not_found")
@@ -443,8 +444,7 @@ def approve(actor: Actor, request_id: int, note: str = "") -> DebtChange:
     require(actor, "debt.approve")
     note = _optional_note(note)
     stale: tuple[ChangeRequest, Customer] | None = None
-    with write_transaction():
-        require(actor, "debt.approve")  # again, inside the writers' lock: a demotion may have just committed
+    with checked_write(actor, "debt.approve"):
         r = _open_request(request_id)
         if is_requester(r, actor):
             raise Refused("request.own")
@@ -477,8 +477,7 @@ def reject(actor: Actor, request_id: int, note: str) -> RequestView:
     ``debt.approve``; the requester cancels instead."""
     require(actor, "debt.approve")
     note = clean_reason(note, field="note")
-    with write_transaction():
-        require(actor, "debt.approve")
+    with checked_write(actor, "debt.approve"):
         r = _open_request(request_id)
         if is_requester(r, actor):
             raise Refused("request.own_reject")
@@ -492,7 +491,7 @@ def cancel(actor: Actor, request_id: int, note: str = "") -> RequestView:
     """Withdraw your own pending request."""
     require(actor, "customer.view")
     note = _optional_note(note)
-    with write_transaction():
+    with checked_write(actor, "customer.view"):
         r = _open_request(request_id)
         if not is_requester(r, actor):
             raise Refused("request.not_yours")

@@ -35,7 +35,6 @@ from typing import Any
 from peewee import fn
 
 from .. import clock
-from ..db import write_transaction
 from ..errors import (
     BatchAlreadyRun,
     BatchCreditLimit,
@@ -56,7 +55,7 @@ from ..text import clean_field, clean_reason
 from . import approvals, audit, ledger
 from .approvals import NewRequest
 from .ledger import NewEntry
-from .policy import Actor, require
+from .policy import Actor, checked_write, require
 from .tabular import map_header, read_table
 
 SELECTION, FILE, UNDO = "selection", "file", "undo"
@@ -532,10 +531,8 @@ def plan_undo(actor: Actor, batch_id: int, reason: str, *, progress: Progress = 
 # --- posting ---------------------------------------------------------------------------------------
 
 
-def _require_for(actor: Actor, plan: BatchPlan) -> None:
-    require(actor, "debt.batch")
-    if plan.kind == FILE:
-        require(actor, "data.import")
+def _needs(plan: BatchPlan) -> tuple[str, ...]:
+    return ("debt.batch", "data.import") if plan.kind == FILE else ("debt.batch",)
 
 
 def _check_unchanged(actor: Actor, plan: BatchPlan) -> None:
@@ -575,7 +572,8 @@ def post(actor: Actor, plan: BatchPlan, *, skip_refused: bool = False, run_again
     Writes the batch, its entries (posted now) and requests (above the
     limit), each with its audit event, and one ``batch.post`` (or
     ``batch.undo``) event."""
-    _require_for(actor, plan)
+    for permission in _needs(plan):
+        require(actor, permission)
     if plan.blocking and not skip_refused:
         raise BatchRefused(plan.blocking)
     if plan.earlier is not None and not run_again:  # said first: a re-run of a "set" file changes nothing
@@ -587,8 +585,7 @@ def post(actor: Actor, plan: BatchPlan, *, skip_refused: bool = False, run_again
         raise BatchCreditLimit(n=plan.over_credit_count, code=first.code, new=format_amount(first.new_fen, fen=True),
                                limit=format_amount(first.credit_limit_fen or 0, fen=True))
     total = len(plan.rows) + len(plan.cancels)
-    with write_transaction():
-        _require_for(actor, plan)  # again, inside the lock: a demotion may have just committed
+    with checked_write(actor, *_needs(plan)):
         rerun_of = None
         if plan.kind != UNDO:
             earlier = _earlier(plan.fingerprint)
@@ -726,8 +723,7 @@ def approve_batch(actor: Actor, batch_id: int, note: str = "", *, progress: Prog
     :func:`approvals.approve` would; the rest post, naming both people."""
     require(actor, "debt.approve")
     note = clean_reason(note, field="note") if (note or "").strip() else ""
-    with write_transaction():
-        require(actor, "debt.approve")
+    with checked_write(actor, "debt.approve"):
         pending = _pending_of(actor, batch_id)
         customers = _customers(Customer.id, sorted({r.customer_id for r in pending}), _noop, len(pending))
         reversed_now = approvals.reversed_by([r.reverses_id for r in pending if r.reverses_id is not None])
@@ -769,8 +765,7 @@ def reject_batch(actor: Actor, batch_id: int, note: str) -> BatchDecision:
     required.  Needs ``debt.approve``; the requester undoes the batch instead."""
     require(actor, "debt.approve")
     note = clean_reason(note, field="note")
-    with write_transaction():
-        require(actor, "debt.approve")
+    with checked_write(actor, "debt.approve"):
         pending = _pending_of(actor, batch_id)
         now = clock.utcnow()
         approvals.close_requests(actor, REJECTED, note, [r.id for r in pending], at=now)

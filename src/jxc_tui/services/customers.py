@@ -19,14 +19,13 @@ from typing import Any
 from peewee import Expression, fn
 
 from .. import clock
-from ..db import write_transaction
 from ..errors import NotFound, StaleVersion, ValidationError
 from ..models import OPENING, Customer
 from ..money import check_range, format_amount, from_fen, to_fen
 from ..text import clean_field, clean_reason, has_controls
 from . import approvals, audit
 from .pinyin import FIELD_SEPARATOR, phone_digits, search_fields
-from .policy import Actor, require
+from .policy import Actor, checked_write, require
 
 DETAIL_FIELDS = ("code", "name", "contact", "phone", "address")
 _PHONE_RE = re.compile(r"^\+?[0-9(][0-9 \-()]*$")  # "(010) 6552 1234" too
@@ -123,7 +122,8 @@ def create_customer(actor: Actor, data: CustomerInput, opening: Decimal | None =
         reason = clean_reason(reason or "")
     else:
         reason = _optional_reason(reason)
-    with write_transaction():
+    needs = ("customer.edit", "debt.adjust") if opening is not None and opening != 0 else ("customer.edit",)
+    with checked_write(actor, *needs):
         if Customer.select().where(Customer.code == values["code"]).exists():
             raise ValidationError("customer.code_taken", field="code", code=values["code"])
         initials, full, key = search_fields(values["code"], values["name"], values["phone"])
@@ -153,7 +153,7 @@ def update_customer(actor: Actor, customer_id: int, expected_version: int, data:
     require(actor, "customer.edit")
     values = data.cleaned()
     reason = _optional_reason(reason)
-    with write_transaction():
+    with checked_write(actor, "customer.edit"):
         c = _get(customer_id)
         if c.version != expected_version:
             raise StaleVersion("customer.stale", balance=format_amount(c.balance_fen, fen=True))
@@ -190,7 +190,7 @@ def set_credit_limit(actor: Actor, customer_id: int, limit: Decimal | None, reas
             raise ValidationError("credit.negative", field="credit_limit")
     reason = clean_reason(reason)
     new_fen = None if limit is None else to_fen(limit)
-    with write_transaction():
+    with checked_write(actor, "debt.approve"):
         c = _get(customer_id)
         if expected_version is not None and c.version != expected_version:
             raise StaleVersion("customer.stale", balance=format_amount(c.balance_fen, fen=True))
@@ -309,6 +309,18 @@ def _ranked(q: str, limit: int, after: tuple[Any, ...] | None) -> SearchPage:
     rest = rest[:need]
     cursor = ("rest", rest[-1].code if rest else last)  # ("rest", None): the rest from its start
     return SearchPage([view(r) for r in rows + rest], has_more, cursor, q, "code", after is None)
+
+
+def matching_ids(actor: Actor, query: str = "", *, limit: int) -> list[int]:
+    """The ids of every customer matching ``query`` (all when empty), at most
+    ``limit`` + 1 of them (so the caller can tell there were more): what
+    "mark all search results" marks.  Needs ``customer.view``."""
+    require(actor, "customer.view")
+    q = normalise_query(query)[:MAX_QUERY]
+    select = Customer.select(Customer.id)
+    if q:
+        select = select.where(_match(q))
+    return [row[0] for row in select.order_by(Customer.id).limit(limit + 1).tuples()]
 
 
 def count_customers(actor: Actor) -> int:

@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from .. import clock
-from ..db import read_snapshot, write_transaction
+from ..db import read_snapshot
 from ..errors import JxcError, NotFound, ValidationError
 from ..i18n import t
 from ..models import Customer, LedgerEntry
 from ..money import from_fen
 from . import audit, customers
-from .policy import Actor, require
+from .policy import Actor, checked_write, require
 from .tabular import write_table
 
 PAGE = 2000
@@ -61,13 +61,13 @@ def _target(path: str | os.PathLike[str], overwrite: bool) -> Path:
 
 
 def _write(actor: Actor, action: str, path: Path, header: list[str], rows: Iterator[list[Any]],
-           details: dict[str, Any], progress: ExportProgress | None) -> ExportReport:
+           details: dict[str, Any], progress: ExportProgress | None, permissions: tuple[str, ...]) -> ExportReport:
     partial = path.with_name(f".{path.name}.partial")
     try:
         with read_snapshot():
             count = write_table(partial, header, rows, progress=progress)
         digest = hashlib.sha256(partial.read_bytes()).hexdigest()
-        with write_transaction():
+        with checked_write(actor, *permissions):
             event_id = audit.record(actor, action, entity="file", entity_id=digest,
                                     after={"file": path.name, "rows": count, "sha256": digest, **details})
             os.replace(partial, path)
@@ -101,7 +101,8 @@ def export_customers(actor: Actor, path: str | os.PathLike[str], *, query: str =
             after = page.cursor
 
     details: dict[str, Any] = {"query": customers.normalise_query(query)} if query.strip() else {}
-    return _write(actor, "export.customers", target, customer_header(), rows(), details, progress)
+    return _write(actor, "export.customers", target, customer_header(), rows(), details, progress,
+                  ("data.export",))
 
 
 def history_header() -> list[str]:
@@ -142,7 +143,8 @@ def export_history(actor: Actor, path: str | os.PathLike[str], *, customer_id: i
     details: dict[str, Any] = {}
     if customer_id is not None:
         details["customer"] = Customer.get_by_id(customer_id).code
-    return _write(actor, "export.history", target, history_header(), rows(), details, progress)
+    needs = ("data.export",) if customer_id is not None else ("data.export", "history.view")
+    return _write(actor, "export.history", target, history_header(), rows(), details, progress, needs)
 
 
 __all__ = ["ExportReport", "export_customers", "export_history", "customer_header", "history_header"]

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .. import clock
-from ..db import write_transaction
 from ..errors import ImportRefused, JxcError
 from ..i18n import t
 from ..models import OPENING, PENDING, ChangeRequest, Customer, LedgerEntry
@@ -29,7 +28,7 @@ from . import approvals, audit
 from .bulk import insert_rows
 from .customers import CustomerInput
 from .pinyin import search_fields
-from .policy import Actor, require
+from .policy import Actor, checked_write, require
 from .tabular import map_header, read_table
 
 CHUNK = 500  # rows per statement and per code lookup
@@ -226,7 +225,7 @@ def import_customers(actor: Actor, path: str | os.PathLike[str], *, dry_run: boo
     keys = [search_fields(g.values["code"], g.values["name"], g.values["phone"]) for g in good]
     source = f"import:{parsed.file_name}"[:300]
     reason = t("import.reason", file=parsed.file_name)[:500]
-    with write_transaction():
+    with checked_write(actor, "data.import"):
         code_errors = _code_errors(good)  # authoritative: inside the writers' lock
         if code_errors:
             raise _refuse(code_errors)

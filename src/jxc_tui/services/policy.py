@@ -11,11 +11,13 @@ person's open session at their next action.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-
 from decimal import Decimal
 
 from ..config import DEFAULT_LIMITS, DEFAULT_ROLES, Config
+from ..db import write_transaction
 from ..errors import PermissionDenied
 from ..models import User
 from ..money import to_fen
@@ -83,6 +85,18 @@ def require(actor: Actor, permission: str) -> None:
         raise PermissionDenied("auth.inactive", permission=permission)
     if permission not in policy.roles.get(role, frozenset()):
         raise PermissionDenied(permission=permission)
+
+
+@contextlib.contextmanager
+def checked_write(actor: Actor, *permissions: str) -> Iterator[None]:
+    """The write transaction of a service that needs ``permissions``: they
+    are checked again inside the writers' lock, where no other writer -- an
+    admin demoting or deactivating this actor -- can commit between the check
+    and the write.  (Services also check before, for a quick refusal.)"""
+    with write_transaction():
+        for permission in permissions:
+            require(actor, permission)
+        yield
 
 
 ROLES = ("viewer", "clerk", "finance", "admin")
