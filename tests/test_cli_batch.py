@@ -135,6 +135,10 @@ def test_exports_need_the_permission_and_are_audited(books, capsys, tmp_path):
     assert "已存在" in capsys.readouterr().err
     xlsx = tmp_path / "h.xlsx"
     assert books("export", "history", str(xlsx), "--customer", "C001", user="fin", password=FIN_PW + "x") == 0
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(xlsx, read_only=True).active  # a real workbook, not a CSV named .xlsx
+    assert [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)][:1] == ["C001"]
     assert books("export", "history", str(tmp_path / "n.csv"), "--customer", "NOPE",
                  user="fin", password=FIN_PW + "x") == 1
     open_database(f"sqlite:///{books.db_path}")

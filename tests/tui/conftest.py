@@ -83,7 +83,15 @@ def ui(db, actors, tmp_path, frozen_clock, monkeypatch) -> UI:
 
 
 def cells(table, row: int) -> list[str]:
-    return [getattr(c, "plain", str(c)) for c in table.get_row_at(row)]
+    """A row's cells as plain text -- without the customer list's mark column
+    (``*``), which :func:`marks` reads, so column 0 is the code everywhere."""
+    keys = [c.key.value for c in table.ordered_columns]
+    return [getattr(c, "plain", str(c)) for k, c in zip(keys, table.get_row_at(row)) if k != "mark"]
+
+
+def marks(table) -> list[bool]:
+    """Which rows of the customer list are marked for a batch."""
+    return [getattr(table.get_cell_at((r, 0)), "plain", "") == "*" for r in range(table.row_count)]
 
 
 def column(table, index: int) -> list[str]:

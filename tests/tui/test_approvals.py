@@ -72,7 +72,7 @@ async def test_done_when_clerk_requests_finance_approves_history_names_both(ui):
         await login(pilot, "finance", ui.actors.password)
         assert isinstance(app.screen, CustomersScreen)
         assert "待审核 1" in text_of(app.screen, "#topbar")
-        assert "有 1 条申请等待您审核（按 a 查看）" in messages(app)
+        assert "有 1 条申请等待您审核（按 Esc 离开搜索框，再按 a 查看）" in messages(app)
         request = await _open_request(pilot, app)
         body = shown(request)
         assert "北京华夏科技有限公司" in body and "22,000.00" in body and "补录发货单" in body

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from textual.widgets.data_table import ColumnKey
+
 from jxc_tui.screens.change_log import ChangeLogScreen, EventDetailScreen
 from jxc_tui.screens.customer_detail import CustomerDetailScreen
 from jxc_tui.screens.customers import CustomersScreen
@@ -364,7 +366,7 @@ async def test_large_amounts_are_never_cut(ui, unlimited):
         await search(pilot, "B01")
         table = app.screen.query_one("#customers")
         assert cells(table, 0)[3] == "999,987,654,321.08"
-        debt = table.ordered_columns[3]
+        debt = table.columns[ColumnKey("debt")]
         assert debt.get_render_width(table) >= len("999,987,654,321.08") + 2  # the figure plus padding
         await pilot.press("down", "enter")
         ledger_table = app.screen.query_one("#ledger")
@@ -422,7 +424,7 @@ async def test_a_changed_debt_is_shown_in_full_in_the_list(ui, unlimited):
         await pilot.press("down", "e", *"999999999999.99", "enter", *"大额", "enter")
         assert cells(app.screen.query_one("#customers"), 0)[3] == "999,999,999,999.99"
         table = app.screen.query_one("#customers")
-        assert table.ordered_columns[3].get_render_width(table) >= len("999,999,999,999.99") + 2
+        assert table.columns[ColumnKey("debt")].get_render_width(table) >= len("999,999,999,999.99") + 2
 
 
 async def test_an_old_hold_timeout_does_not_release_a_newer_hold(ui):

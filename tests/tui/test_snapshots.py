@@ -91,3 +91,37 @@ def test_customer_list_of_an_approver_with_requests_waiting(ui, snap_compare):
         await pilot.pause(0.2)
 
     assert snap_compare(ui.app(), terminal_size=SIZE, run_before=run_before)
+
+
+def _finance(ui):
+    async def run_before(pilot) -> None:
+        pilot.app.logged_in(ui.actors.finance)
+        await wait_for(pilot, lambda: getattr(pilot.app.screen, "page", None) is not None)
+        await pilot.press("escape")  # to the results
+
+    return run_before
+
+
+def test_batch_dialog(ui, snap_compare):
+    async def run_before(pilot) -> None:
+        await _finance(ui)(pilot)
+        await pilot.press("space", "space", "b", "down", "enter", *"100", "enter", *"对账 [b]")
+
+    assert snap_compare(ui.app(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_batch_preview_with_a_row_for_approval_and_one_refused(ui, snap_compare):
+    """Marked rows: one posts now, one needs approval (above finance's
+    10,000.00), one has no change (refused, counted, not written)."""
+    from jxc_tui.screens.batch_preview import BatchPreviewScreen
+
+    ui.add_customer("C004", "杭州[red]新[/red]客户", "20000.00")
+
+    async def run_before(pilot) -> None:
+        await _finance(ui)(pilot)
+        await pilot.press("asterisk")
+        await wait_for(pilot, lambda: len(pilot.app.screen.marked) == 4)
+        await pilot.press("b", "enter", *"20000", "enter", *"年终对账", "enter")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, BatchPreviewScreen))
+
+    assert snap_compare(ui.app(), terminal_size=SIZE, run_before=run_before)

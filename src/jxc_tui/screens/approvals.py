@@ -2,7 +2,8 @@
 
 Approvers see pending requests, oldest first; ``m`` switches to the requests
 they made themselves.  Anyone else sees their own requests and what became of
-them.  Enter opens a request with the customer's current balance beside the
+them.  A batch's requests are one row (the batch: Enter opens it, where
+finance approves or rejects it as a whole or row by row).  Enter opens a request with the customer's current balance beside the
 balance the requester saw; there ``y`` approves, ``n`` rejects (with a
 reason) and the requester's ``c`` withdraws it.  The services decide who may
 do what; the keys only reflect it.
@@ -22,8 +23,9 @@ from .. import clock
 from ..errors import Refused, RequestClosed, StaleRequest
 from ..i18n import t
 from ..money import format_amount
-from ..services import approvals
+from ..services import approvals, batch
 from ..services.approvals import RequestView
+from ..services.batch import BatchView
 from ..widgets.cells import cell, label, money_cell
 from .prompt import TextPromptDialog
 
@@ -43,6 +45,7 @@ class ApprovalsScreen(Screen[None]):
         super().__init__()
         self.mine = not self.app.actor.can("debt.approve") if self.app.actor else True
         self.requests: list[RequestView] = []
+        self.batches: list[BatchView] = []
 
     def compose(self) -> ComposeResult:
         yield Static(id="approvals-title", classes="section", markup=False)
@@ -67,27 +70,51 @@ class ApprovalsScreen(Screen[None]):
 
     def reload(self) -> None:
         actor = self.app.actor
-        fetch = approvals.my_requests if self.mine else approvals.pending_requests
-        ok, rows = self.app.attempt(fetch, actor)
+        if self.mine:
+            ok, rows = self.app.attempt(approvals.my_requests, actor)
+            ok, waiting = True, []
+        else:
+            ok, rows = self.app.attempt(approvals.pending_requests, actor, batches=False)
+            ok, waiting = self.app.attempt(batch.pending_batches, actor)
         self.requests = rows or []
+        self.batches = waiting or []
         title = t("approvals.title_mine") if self.mine else t("approvals.title_pending")
         self.query_one("#approvals-title", Static).update(title)
         table = self.query_one("#requests", DataTable)
         cursor = table.cursor_row
         table.clear()
-        for r in self.requests:
-            table.add_row(cell(r.id), cell(clock.format_local(r.requested_at)),
-                          cell(f"{r.customer_code} {r.customer_name}"), money_cell(r.change, signed=True),
-                          cell(r.requester_name), cell(status_label(r)), key=str(r.id))
-        if self.requests:
-            table.move_cursor(row=min(cursor, len(self.requests) - 1))
+        # oldest first, a batch where it was made
+        entries: list[tuple[object, str, RequestView | BatchView]] = [
+            *((r.requested_at, f"r{r.id}", r) for r in self.requests),
+            *((b.created_at, f"b{b.id}", b) for b in self.batches)]
+        if not self.mine:
+            entries.sort(key=lambda e: e[0])  # type: ignore[arg-type, return-value]
+        for _, key, item in entries:
+            if isinstance(item, BatchView):
+                table.add_row(cell(f"B{item.id}"), cell(clock.format_local(item.created_at)),
+                              cell(t("batch.approvals_row", id=item.id, what=item.describe())),
+                              money_cell(item.total_change, signed=True), cell(item.actor_name),
+                              cell(t("batches.pending", n=f"{item.pending:,}"), style="yellow"), key=key)
+            else:
+                table.add_row(cell(item.id), cell(clock.format_local(item.requested_at)),
+                              cell(f"{item.customer_code} {item.customer_name}"), money_cell(item.change, signed=True),
+                              cell(item.requester_name), cell(status_label(item)), key=key)
+        if entries:
+            table.move_cursor(row=min(cursor, len(entries) - 1))
         empty = t("approvals.none_mine") if self.mine else t("approvals.none_pending")
         self.query_one("#approvals-status", Static).update(
-            t("list.count", shown=len(self.requests), more="") if self.requests else empty)
+            t("list.count", shown=len(entries), more="") if entries else empty)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        request_id = int(event.row_key.value or 0)
-        self.app.push_screen(RequestScreen(request_id))
+        if self.app.screen is not self:
+            return  # a second Enter typed ahead: the first one has opened it
+        key = str(event.row_key.value or "")
+        if key.startswith("b"):
+            from .batches import BatchScreen
+
+            self.app.push_screen(BatchScreen(int(key[1:])))
+        else:
+            self.app.push_screen(RequestScreen(int(key[1:])))
 
     def action_toggle_mine(self) -> None:
         if not self.app.actor.can("debt.approve"):

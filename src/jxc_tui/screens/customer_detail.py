@@ -31,6 +31,7 @@ class CustomerDetailScreen(Screen[None]):
         Binding("h", "history", t("key.history"), id="detail.history"),
         Binding("x", "reverse", t("key.reverse"), id="detail.reverse"),
         Binding("c", "credit_limit", t("field.credit_limit"), id="detail.credit_limit"),
+        Binding("X", "export", t("key.export"), id="detail.export", show=False),
     ]
 
     def __init__(self, customer_id: int) -> None:
@@ -234,4 +235,11 @@ class CustomerDetailScreen(Screen[None]):
             ("ledger.post", t("key.sale"), self.action_sale),
             ("customer.edit", t("key.edit"), self.action_edit_details),
             (None, t("key.history"), self.action_history),
+            ("data.export", t("key.export"), self.action_export),
         ]
+
+    def action_export(self) -> None:
+        from .export_dialog import export_customer_history
+
+        if self.customer:
+            export_customer_history(self.app, self.customer)

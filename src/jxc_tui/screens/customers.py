@@ -3,6 +3,12 @@
 Typing searches as you type, off the UI thread; a newer keystroke supersedes
 the older search.  Results arrive a page at a time; moving near the bottom
 fetches the next page.
+
+Marks (for a batch change): Space toggles the highlighted customer, ``*``
+marks every result of the current search (all pages, fetched as ids off the
+UI thread) or, pressed again, unmarks them; the status line always says how
+many are marked.  ``b`` starts a batch for the marked customers, ``i`` one
+from a file; ``X`` exports the current search.
 """
 
 from __future__ import annotations
@@ -20,9 +26,11 @@ from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import get_current_worker
 
 from ..i18n import t
-from ..services import approvals, customers, thread_connection
+from ..services import approvals, batch, customers, export, thread_connection
+from ..services.batch import BatchResult
 from ..services.customers import CustomerView, SearchPage
 from ..widgets.cells import cell, label, money_cell
+from .batch_dialog import BatchDialog, ImportDebtsDialog
 from .customer_detail import CustomerDetailScreen
 from .customer_form import CustomerFormScreen
 from .fields import ENTER, EnterPressed, FieldFlow
@@ -64,12 +72,19 @@ class CustomersScreen(FieldFlow, Screen[None]):
         Binding("n", "new_customer", t("key.new"), id="customers.new"),
         Binding("d", "edit_details", t("key.edit"), id="customers.edit"),
         Binding("h", "history", t("key.history"), id="customers.history"),
-        Binding("s", "sort", t("key.sort"), id="customers.sort"),
-        Binding("l", "change_log", t("key.log"), id="customers.log"),
+        Binding("space", "toggle_mark", t("key.mark"), id="customers.mark", show=False),
+        Binding("asterisk", "mark_all", t("key.mark_all"), id="customers.mark_all", show=False),
+        Binding("b", "batch", t("key.batch"), id="customers.batch"),
         Binding("a", "approvals", t("key.approvals"), id="customers.approvals"),
-        Binding("ctrl+o", "logout", t("key.logout"), id="customers.logout"),
-        Binding("U", "users", t("key.users"), id="customers.users"),
-        Binding("f2", "change_password", t("key.password"), id="customers.password"),
+        Binding("l", "change_log", t("key.log"), id="customers.log"),
+        # on 80 columns the footer holds the keys above; F1 lists every key
+        Binding("i", "import_debts", t("key.import_debts"), id="customers.import", show=False),
+        Binding("B", "batches", t("key.batches"), id="customers.batches", show=False),
+        Binding("X", "export", t("key.export"), id="customers.export", show=False),
+        Binding("s", "sort", t("key.sort"), id="customers.sort", show=False),
+        Binding("ctrl+o", "logout", t("key.logout"), id="customers.logout", show=False),
+        Binding("U", "users", t("key.users"), id="customers.users", show=False),
+        Binding("f2", "change_password", t("key.password"), id="customers.password", show=False),
         ENTER,
     ]
 
@@ -83,13 +98,16 @@ class CustomersScreen(FieldFlow, Screen[None]):
         self._loading = False  # any page on its way
         self._searching = False  # the first page of a new search on its way
         self._deferred: list[Callable[[], None]] = []  # keys pressed before it arrived
+        self.marked: set[int] = set()
+        self._marking = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="topbar", markup=False)
         yield SearchInput(placeholder=t("list.search"), id="search", max_length=customers.MAX_QUERY)
         table = CustomerTable(id="customers", cursor_type="row", zebra_stripes=True)
+        table.add_column("*", key="mark", width=1)
         table.add_column(t("list.code"), key="code", width=10)
-        table.add_column(t("list.name"), key="name", width=29)
+        table.add_column(t("list.name"), key="name", width=27)
         table.add_column(t("list.phone"), key="phone", width=13)
         # money columns size to their widest figure: an amount is never cut
         table.add_column(Text(t("list.debt"), justify="right"), key="debt")
@@ -207,7 +225,8 @@ class CustomersScreen(FieldFlow, Screen[None]):
             if c.id in self.rows:
                 continue
             self.rows[c.id] = c
-            table.add_row(cell(c.code), cell(c.name), cell(c.phone), money_cell(c.balance), key=str(c.id))
+            table.add_row(self._mark_cell(c.id), cell(c.code), cell(c.name), cell(c.phone), money_cell(c.balance),
+                          key=str(c.id))
         self.page = page
         self._update_status()
         if page.first:
@@ -224,7 +243,9 @@ class CustomersScreen(FieldFlow, Screen[None]):
         else:
             more = t("list.count_more") if self.page and self.page.has_more else ""
             text = t("list.count", shown=shown, more=more)
-        self.query_one("#status", Static).update(f"{text} · {t('list.sort', sort=t('sort.' + self.sort))}")
+        status = label(f"{text} · {t('list.sort', sort=t('sort.' + self.sort))} · ",
+                       (t("list.marked", n=f"{len(self.marked):,}"), "bold yellow" if self.marked else ""))
+        self.query_one("#status", Static).update(status)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         page = self.page
@@ -251,6 +272,7 @@ class CustomersScreen(FieldFlow, Screen[None]):
         self.rows[customer_id] = fresh
         key = str(customer_id)
         table = self.table
+        table.update_cell(key, "mark", self._mark_cell(customer_id))
         table.update_cell(key, "code", cell(fresh.code))
         table.update_cell(key, "name", cell(fresh.name))
         table.update_cell(key, "phone", cell(fresh.phone))
@@ -324,6 +346,100 @@ class CustomersScreen(FieldFlow, Screen[None]):
             return
         self.app.push_screen(ApprovalsScreen())
 
+    # --- marks and batches --------------------------------------------------------
+
+    def _mark_cell(self, customer_id: int) -> Text:
+        return Text("*" if customer_id in self.marked else " ", style="bold yellow")
+
+    def _redraw_marks(self) -> None:
+        table = self.table
+        for customer_id in self.rows:
+            table.update_cell(str(customer_id), "mark", self._mark_cell(customer_id))
+        self._update_status()
+
+    def action_toggle_mark(self) -> None:
+        def run() -> None:
+            c = self.current()
+            if c is None:
+                return
+            self.marked.symmetric_difference_update({c.id})
+            self.table.update_cell(str(c.id), "mark", self._mark_cell(c.id))
+            self._update_status()
+            self.table.action_cursor_down()  # Space, Space, Space marks a run of rows
+
+        self._when_ready(run)
+
+    def action_mark_all(self) -> None:
+        if self._marking:
+            return
+        self._marking = True
+        self.query_one("#status", Static).update(t("list.marking"))
+        self._fetch_ids(self.query_one("#search", Input).value)
+
+    @work(thread=True, exclusive=True, group="mark", exit_on_error=False)
+    def _fetch_ids(self, query: str) -> None:
+        try:
+            with thread_connection():
+                ids = customers.matching_ids(self.app.actor, query, limit=batch.MAX_ROWS)
+        except Exception as error:  # noqa: BLE001
+            self.app.call_from_thread(self._marked_all, None, error)
+            return
+        self.app.call_from_thread(self._marked_all, ids, None)
+
+    def _marked_all(self, ids: list[int] | None, error: Exception | None) -> None:
+        self._marking = False
+        if ids is None:
+            self._update_status()
+            self.app.report(error or RuntimeError("no ids"))
+            return
+        if len(ids) > batch.MAX_ROWS:
+            self._update_status()
+            self.app.notify(t("list.mark_too_many", max=f"{batch.MAX_ROWS:,}"), severity="error", markup=False)
+            return
+        found = set(ids)
+        if found and found <= self.marked:
+            self.marked -= found
+            message = t("list.unmarked_all", n=f"{len(found):,}")
+        else:
+            self.marked |= found
+            message = t("list.marked_all", n=f"{len(found):,}")
+        self._redraw_marks()
+        self.app.notify(message, markup=False)
+
+    def _batch_done(self, result: BatchResult | None) -> None:
+        """After a batch ran: the marks are spent; every figure on screen is re-read."""
+        if result is None:
+            return
+        self.marked.clear()
+        self.start_search()
+
+    def action_batch(self) -> None:
+        if not self.app.require("debt.batch", t("key.batch")):
+            return
+        if not self.marked:
+            self.app.notify(t("batch.empty"), severity="error", markup=False)
+            return
+        self.app.push_screen(BatchDialog(sorted(self.marked)), self._batch_done)
+
+    def action_import_debts(self) -> None:
+        if self.app.require("debt.batch", t("key.import_debts")):
+            self.app.push_screen(ImportDebtsDialog(), self._batch_done)
+
+    def action_batches(self) -> None:
+        from .batches import BatchesScreen
+
+        self.app.push_screen(BatchesScreen(), lambda _: self.start_search())
+
+    def action_export(self) -> None:
+        from .export_dialog import start_export
+
+        if not self.app.require("data.export", t("key.export")):
+            return
+        actor, query, sort = self.app.actor, self.query_one("#search", Input).value, self.sort
+        start_export(self.app, t("export.customers_title"), "customers",
+                     lambda path, overwrite, progress: export.export_customers(
+                         actor, path, query=query, sort=sort, overwrite=overwrite, progress=progress))
+
     def action_sort(self) -> None:
         self.sort = SORT_CYCLE[(SORT_CYCLE.index(self.sort) + 1) % len(SORT_CYCLE)]
         self.start_search()
@@ -340,6 +456,11 @@ class CustomersScreen(FieldFlow, Screen[None]):
             ("customer.edit", t("key.edit"), self.action_edit_details),
             ("history.view", t("key.log"), self.action_change_log),
             ("debt.adjust", t("key.approvals"), self.action_approvals),
+            ("debt.batch", t("key.batch"), self.action_batch),
+            ("debt.batch", t("key.import_debts"), self.action_import_debts),
+            (None, t("key.mark_all"), self.action_mark_all),
+            (None, t("key.batches"), self.action_batches),
+            ("data.export", t("key.export"), self.action_export),
             (None, t("key.history"), self.action_history),
             (None, t("key.sort"), self.action_sort),
             (None, t("key.logout"), self.action_logout),

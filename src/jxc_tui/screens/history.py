@@ -17,7 +17,15 @@ from ..widgets.cells import cell, label
 
 
 class HistoryScreen(Screen[None]):
-    BINDINGS = [Binding("escape", "app.pop_screen", t("key.back"), id="history.back")]
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", t("key.back"), id="history.back"),
+        Binding("X", "export", t("key.export"), id="history.export"),
+    ]
+
+    def action_export(self) -> None:
+        from .export_dialog import export_customer_history
+
+        export_customer_history(self.app, self.customer)
 
     def __init__(self, customer: CustomerView) -> None:
         super().__init__()

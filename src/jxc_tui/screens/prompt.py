@@ -32,8 +32,10 @@ class TextPromptDialog(FieldFlow, ModalScreen[object]):
     ]
 
     def __init__(self, title: str, lines: Sequence[Text | str], field_label: str, submit: Submit, *,
-                 notice: str = "", notice_class: str = "") -> None:
+                 notice: str = "", notice_class: str = "", value: str = "", max_length: int = 500) -> None:
         super().__init__()
+        self.value = value
+        self.max_length = max_length
         self.title_text = title
         self.lines = list(lines)
         self.field_label = field_label
@@ -50,7 +52,7 @@ class TextPromptDialog(FieldFlow, ModalScreen[object]):
                 yield Static(self.notice, id="dlg-route", classes=self.notice_class, markup=False)
             with Horizontal(classes="field-row"):
                 yield Label(self.field_label, classes="field-label")
-                yield TextInput(id="text", max_length=500)
+                yield TextInput(self.value, id="text", max_length=self.max_length)
             yield Static(id="dlg-error", classes="error", markup=False)
             yield Static(t("note.hint"), classes="hint", markup=False)
 

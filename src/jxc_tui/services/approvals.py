@@ -511,10 +511,14 @@ def _views(query) -> list[RequestView]:
     return [_request_view(r, customers[r.customer_id]) for r in rows]
 
 
-def pending_requests(actor: Actor, *, limit: int = 500) -> list[RequestView]:
-    """Pending requests, oldest first: all of them for an approver, your own otherwise."""
+def pending_requests(actor: Actor, *, limit: int = 500, batches: bool = True) -> list[RequestView]:
+    """Pending requests, oldest first: all of them for an approver, your own
+    otherwise.  ``batches=False`` leaves out the requests of batches (the
+    approvals screen shows each batch as one row: see ``batch.pending_batches``)."""
     require(actor, "customer.view")
     q = ChangeRequest.select().where(ChangeRequest.status == PENDING)
+    if not batches:
+        q = q.where(ChangeRequest.batch.is_null())
     if not actor.can("debt.approve"):
         q = q.where(ChangeRequest.requester == actor.user_id)
     return _views(q.order_by(ChangeRequest.id).limit(limit))

@@ -62,7 +62,7 @@ def _target(path: str | os.PathLike[str], overwrite: bool) -> Path:
 
 def _write(actor: Actor, action: str, path: Path, header: list[str], rows: Iterator[list[Any]],
            details: dict[str, Any], progress: ExportProgress | None, permissions: tuple[str, ...]) -> ExportReport:
-    partial = path.with_name(f".{path.name}.partial")
+    partial = path.with_name(f".{path.stem}.partial{path.suffix}")  # the suffix says CSV or XLSX
     try:
         with read_snapshot():
             count = write_table(partial, header, rows, progress=progress)
