@@ -25,7 +25,7 @@ def _one_key(key: str) -> str:
     if re.fullmatch(r"f\d{1,2}", key):  # function keys: F1, F2 ...
         return key.upper()
     return (key.replace("ctrl+", "Ctrl+").replace("slash", "/").replace("escape", "Esc")
-            .replace("enter", "Enter").replace("space", "Space"))
+            .replace("enter", "Enter").replace("space", "Space").replace("asterisk", "*"))
 
 
 class HelpScreen(ModalScreen[None]):
