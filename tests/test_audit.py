@@ -82,7 +82,7 @@ def test_altered_event_is_named(db, busy):
     report = audit.verify()
     assert not report.ok
     assert report.problems[0].startswith(f"audit_event #{target}:")
-    assert "altered" in report.problems[0]
+    assert "内容被修改" in report.problems[0]
 
 
 def test_rehashed_alteration_breaks_the_chain_at_the_next_event(db, busy):
@@ -97,7 +97,7 @@ def test_rehashed_alteration_breaks_the_chain_at_the_next_event(db, busy):
         AuditEvent.update(reason="伪造", hash=audit.event_hash(fields)).where(AuditEvent.id == target).execute()
     next_id = AuditEvent.select(AuditEvent.id).where(AuditEvent.id > target).order_by(AuditEvent.id).first().id
     problems = audit.verify().problems
-    assert problems and problems[0].startswith(f"audit_event #{next_id}:") and "chain broken" in problems[0]
+    assert problems and problems[0].startswith(f"audit_event #{next_id}:") and "链条断裂" in problems[0]
 
 
 def test_deleted_middle_event_names_the_next_one(db, busy):
@@ -107,7 +107,7 @@ def test_deleted_middle_event_names_the_next_one(db, busy):
         AuditEvent.delete().where(AuditEvent.id == target).execute()
     problems = audit.verify().problems
     assert problems[0].startswith(f"audit_event #{next_id}:")
-    assert "chain broken" in problems[0]
+    assert "链条断裂" in problems[0]
 
 
 def test_inserted_event_is_named(db, busy):
@@ -200,7 +200,7 @@ def test_an_entry_edited_with_its_balances_made_to_agree_is_named(db, actors, bu
     report = audit.verify(actors.admin)
     assert not report.ok
     assert len(report.problems) == 1
-    assert report.problems[0].startswith(f"ledger_entry #{entry.id}: differs from what audit_event #")
+    assert report.problems[0].startswith(f"ledger_entry #{entry.id}: 与 audit_event #")
 
 
 def test_an_entry_without_its_event_is_named(db, actors, busy):
@@ -209,4 +209,4 @@ def test_an_entry_without_its_event_is_named(db, actors, busy):
     with behind_the_apps_back(db, "ledger_entry"):  # a zero entry: every balance still agrees
         entry = LedgerEntry.create(customer=a.id, kind="adjustment", amount_fen=0, balance_before_fen=balance,
                                    balance_after_fen=balance, reason="x", actor=None, actor_name="ghost")
-    assert audit.verify(actors.admin).problems == [f"ledger_entry #{entry.id}: no audit event records it"]
+    assert audit.verify(actors.admin).problems == [f"ledger_entry #{entry.id}: 没有审计事件记录它"]

@@ -143,7 +143,8 @@ def _sqlite3(db: Path, sql: str) -> subprocess.CompletedProcess[str]:
 def test_tampering_through_the_sqlite3_shell_is_refused_then_detected(cli, capsys):
     cli("init", "--password-stdin", stdin=f"{ADMIN_PW}\n")
     assert cli("audit", "verify", user="admin", password=ADMIN_PW) == 0
-    assert "OK" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "通过：审计链完整" in out and "已检查审计事件" in out  # in the user's language
     db = cli.db_path
     # The append-only trigger refuses a plain edit ...
     refused = _sqlite3(db, "UPDATE audit_event SET reason='改过' WHERE id=1")
@@ -153,7 +154,7 @@ def test_tampering_through_the_sqlite3_shell_is_refused_then_detected(cli, capsy
     assert edited.returncode == 0, edited.stderr
     assert cli("audit", "verify", user="admin", password=ADMIN_PW) == 1
     err = capsys.readouterr().err
-    assert "audit_event #2" in err and "FAILED" in err
+    assert "audit_event #2" in err and "未通过" in err
 
 
 def test_config_init_writes_a_readable_starter_file(cli, tmp_path, capsys):

@@ -94,7 +94,7 @@ def test_header_only_file_is_empty(db, actors, tmp_path):
 def test_unreadable_and_undecodable_files(db, actors, tmp_path):
     with pytest.raises(ImportRefused) as exc:
         io.import_customers(actors.finance, tmp_path / "missing.csv")
-    assert exc.value.key == "import.not_a_file"
+    assert exc.value.key == "file.not_found"  # says it does not exist, not just "cannot read"
     bad = tmp_path / "bad.csv"
     bad.write_bytes(HEADER.encode("utf-16"))
     with pytest.raises(ImportRefused) as exc:

@@ -4,6 +4,7 @@ exports that Excel opens with the Chinese intact and no formula injected."""
 
 from __future__ import annotations
 
+import os
 import zipfile
 from decimal import Decimal as D
 from pathlib import Path
@@ -75,19 +76,85 @@ def test_xlsx_shared_strings_skip_phonetic_guides_and_sparse_cells_keep_their_co
     assert [(r.line, r.cells) for r in table.records] == [(4, ("", "", "单氏五金", "行内", "TRUE", "2"))]
 
 
-@pytest.mark.parametrize("data, key", [
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest", "import.old_xls"),
-    (b"PK\x03\x04not really a zip", "import.bad_xlsx"),
-    (b"\xff\xfea\x00b\x00", "import.bad_encoding"),
-    (b"\xe5\xae\xa2\x00\x01", "import.bad_encoding"),
-    (b"code\n\n", "import.empty"),
+@pytest.mark.parametrize("name, data, key", [
+    ("bad.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest", "import.old_xls"),
+    ("bad.xlsx", b"PK\x03\x04not really a zip", "import.bad_xlsx"),
+    ("fake.xlsx", "客户编码,变动\nC001,1.00\n".encode(), "import.bad_xlsx"),  # named .xlsx, holds a CSV
+    ("bad.csv", b"\xff\xfea\x00b\x00", "import.bad_encoding"),
+    ("bad.csv", b"\xe5\xae\xa2\x00\x01", "import.bad_encoding"),
+    ("bad.csv", b"code\n\n", "import.empty"),
+    # UTF-8 Chinese, then one stray Latin-1 byte: not silently read as GBK mojibake
+    ("stray.csv", "code,change,reason\nC030,1.00,对账调整 ".encode() + b"\xe9A\n", "import.bad_utf8"),
 ])
-def test_unreadable_files_are_refused_with_a_reason(tmp_path, data, key):
-    path = tmp_path / "bad.xlsx"
+def test_unreadable_files_are_refused_with_a_reason(tmp_path, name, data, key):
+    path = tmp_path / name
     path.write_bytes(data)
     with pytest.raises(ImportRefused) as info:
         tabular.read_table(path)
     assert info.value.key == key
+
+
+@pytest.mark.parametrize("path, key", [
+    ("/dev/zero", "import.not_regular"),  # would be read for ever
+    (".", "import.not_regular"),
+    ("no-such-file.csv", "file.not_found"),
+])
+def test_a_path_that_is_not_a_file_is_refused_before_reading(tmp_path, monkeypatch, path, key):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ImportRefused) as info:
+        tabular.read_table(path)
+    assert info.value.key == key
+
+
+def test_a_fifo_is_refused_instead_of_waiting_for_ever(tmp_path):
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(ImportRefused) as info:
+        tabular.read_table(fifo)
+    assert info.value.key == "import.not_regular"
+
+
+def test_xlsx_dates_and_percentages_are_what_excel_shows_not_amounts(tmp_path):
+    """A date cell holds a serial number (45296) and 10% holds 0.1: read as
+    amounts they would post silently.  They come as Excel shows them, which
+    no amount parser accepts."""
+    import datetime
+
+    path = _xlsx(tmp_path / "d.xlsx", [["客户编码", "变动", "原因"], ["C001", datetime.date(2024, 1, 5), "x"],
+                                       ["C002", 0.1, "y"], ["C003", 0.125, "z"], ["C004", 12.5, "w"]],
+                 formats={"B3": "0%", "B4": "0.0%", "B5": "#,##0.00"})
+    cells = [r.cells[1] for r in tabular.read_table(path).records]
+    assert cells == ["2024-01-05", "10%", "12.5%", "12.5"]
+
+
+def test_a_row_with_a_cell_at_column_xfd_is_refused_not_expanded(tmp_path):
+    path = tmp_path / "wide.xlsx"
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    rows = "".join(f'<row r="{i}"><c r="XFD{i}" t="inlineStr"><is><t>x</t></is></c></row>' for i in range(1, 50))
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("_rels/.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                   f'<Relationship Id="r1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+        z.writestr("xl/workbook.xml", f'<workbook xmlns="{main}" xmlns:r="{rel}"><sheets>'
+                   '<sheet name="s" sheetId="1" r:id="r1"/></sheets></workbook>')
+        z.writestr("xl/_rels/workbook.xml.rels",
+                   '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                   f'<Relationship Id="r1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
+        z.writestr("xl/worksheets/sheet1.xml", f'<worksheet xmlns="{main}"><sheetData>{rows}</sheetData></worksheet>')
+    with pytest.raises(ImportRefused) as info:
+        tabular.read_table(path)
+    assert info.value.key == "import.too_many_columns"
+
+
+def test_xlsx_export_writes_the_exact_digits_and_reads_back(tmp_path):
+    """openpyxl writes numbers as "%.16g" of a float: 9435.14 became 9435.139999999999."""
+    path = tmp_path / "e.xlsx"
+    tabular.write_table(path, ["code", "debt"], [["C1", D("9435.14")], ["C2", D("-8233.56")], ["C3", D("0.10")]])
+    xml = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml").decode()
+    assert "<v>9435.14</v>" in xml and "<v>-8233.56</v>" in xml and "9999" not in xml
+    assert [r.cells for r in tabular.read_table(path).records] == [("C1", "9435.14"), ("C2", "-8233.56"),
+                                                                   ("C3", "0.10")]
 
 
 def test_a_zip_bomb_is_refused_before_it_is_unpacked(tmp_path, monkeypatch):

@@ -439,12 +439,13 @@ def cmd_audit(args: argparse.Namespace, cfg: Config) -> int:
     _open(cfg)
     actor = _login(args)
     report = audit.verify(actor)
-    print(f"events checked: {report.events}; customers: {report.customers}; ledger entries: {report.entries}")
+    print(t("cli.verify_counts", events=f"{report.events:,}", customers=f"{report.customers:,}",
+            entries=f"{report.entries:,}"))
     if report.ok:
-        print(f"OK - chain head {report.head}")
+        print(t("cli.verify_ok", head=report.head))
         return EXIT_OK
     for problem in report.problems:
-        print(f"FAILED: {problem}", file=sys.stderr)
+        print(t("cli.verify_failed", problem=problem), file=sys.stderr)
     return EXIT_FAIL
 
 

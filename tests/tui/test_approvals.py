@@ -104,13 +104,30 @@ async def test_stale_approval_is_refused_with_both_numbers(ui):
         # meanwhile, at the counter: a small change posts at once
         approvals.set_debt(ui.actors.clerk, ui.ids["C001"], Decimal("3200.00"), "小额", expected_version=None)
         await pilot.press("y", "enter")
-        prompt = app.screen
-        assert isinstance(prompt, TextPromptDialog)
-        error = text_of(prompt, "#dlg-error")
+        # no note can change a refusal: the dialog closes and the request shows what it became
+        assert app.screen is request
+        error = messages(app)[-1]
         assert "3,000.00" in error and "3,200.00" in error and "已标记为过期" in error
-        await pilot.press("escape")
-        assert app.screen is request and "已过期" in shown(request)
+        assert "已过期" in shown(request)
+        await pilot.press("y")  # again: says what happened, in words
+        assert "已过期" in messages(app)[-1] and "重新提交" in messages(app)[-1]
     assert _balance(ui) == Decimal("3200.00")
+    assert approvals.get_request(ui.actors.admin, r.request.id).status == "stale"
+
+
+async def test_a_request_whose_balance_already_moved_is_refused_without_asking_for_a_note(ui):
+    r = approvals.set_debt(ui.actors.clerk, ui.ids["C001"], Decimal("20000.00"), "补录", expected_version=None)
+    approvals.set_debt(ui.actors.clerk, ui.ids["C001"], Decimal("3200.00"), "小额", expected_version=None)
+    app = ui.app()
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        app.logged_in(ui.actors.finance)
+        await pilot.pause()
+        request = await _open_request(pilot, app)
+        assert "已变动" in shown(request) or "3,200.00" in shown(request)
+        await pilot.press("y")
+        assert app.screen is request  # nothing to type: it cannot be approved
+        assert "已标记为过期" in messages(app)[-1]
+        assert "已过期" in shown(request)
     assert approvals.get_request(ui.actors.admin, r.request.id).status == "stale"
 
 
@@ -135,11 +152,12 @@ async def test_double_approval_is_refused_with_who_and_when(ui):
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         app.logged_in(ui.actors.finance)
         await pilot.pause()
-        await _open_request(pilot, app)
+        request = await _open_request(pilot, app)
         approvals.approve(ui.actors.admin, r.request.id)  # another terminal got there first
         await pilot.press("y", "enter")
-        error = text_of(app.screen, "#dlg-error")
-        assert error.startswith(f"申请 #{r.request.id} 已处理：admin 于 2024-01-02 03:04 已批准")
+        assert app.screen is request  # the dialog closed: nothing left to decide
+        assert messages(app)[-1].startswith(f"申请 #{r.request.id} 已处理：admin 于 2024-01-02 03:04 已批准")
+        assert "已批准" in shown(request)  # re-read: what it became
     entries = [row for row in history.customer_history(ui.actors.admin, ui.ids["C003"]) if row.is_money]
     assert len(entries) == 2  # the opening and one approved change, not two
 
@@ -152,7 +170,7 @@ async def test_reject_needs_a_reason_then_the_requester_sees_it(ui):
         await pilot.pause()
         await _open_request(pilot, app)
         await pilot.press("n", "enter")
-        assert text_of(app.screen, "#dlg-error") == "备注不能为空"
+        assert text_of(app.screen, "#dlg-error") == "驳回理由不能为空"
         await pilot.press(*"没有单据", "enter")
         assert isinstance(app.screen, ApprovalsScreen) and messages(app)[-1] == "已驳回申请 #1"
         await pilot.press("m")  # finance's own requests: none
@@ -197,8 +215,22 @@ async def test_reverse_an_entry_from_the_detail_screen(ui):
         assert messages(app)[-1] == "已冲销：C001 欠款 2,700.00 → 3,000.00"
         ledger_rows = app.screen.query_one("#ledger")
         assert cells(ledger_rows, 0)[1:5] == ["冲销", "+300.00", "3,000.00", "重复录入"]
-        await pilot.press("down", "x", *"再冲一次", "enter")  # the receipt again
-        assert "不能重复冲销" in text_of(app.screen, "#dlg-error")
+        detail = app.screen
+        await pilot.press("down", "x")  # the receipt again: refused at once, before any reason is typed
+        assert app.screen is detail and "不能重复冲销" in messages(app)[-1]
+        await pilot.press("up", "x")  # the reversal itself
+        assert app.screen is detail and "冲销" in messages(app)[-1]
+        # reversed from another terminal while the dialog is open: the dialog closes, the list is re-read
+        other = approvals.post_movement(ui.actors.clerk, ui.ids["C001"], "receipt", Decimal("5.00"), "零钱").entry
+        detail.reload()
+        await pilot.pause()
+        await pilot.press("home", "x")
+        assert isinstance(app.screen, TextPromptDialog)
+        approvals.reverse_entry(ui.actors.admin, other.id, "另一终端")
+        await pilot.press(*"我也冲", "enter")
+        assert app.screen is detail and "不能重复冲销" in messages(app)[-1]
+        await pilot.pause()
+        assert cells(detail.query_one("#ledger"), 0)[4] == "另一终端"
     assert _balance(ui) == Decimal("3000.00")
     assert approvals.reversed_by([wrong.id])
 

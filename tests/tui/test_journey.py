@@ -436,3 +436,15 @@ async def test_an_old_hold_timeout_does_not_release_a_newer_hold(ui):
         await pilot.pause(0.5)
         assert app._held_keys is not None  # still holding for the newer search
         app.release_keys()
+
+
+async def test_the_change_log_fits_80_columns(ui):
+    """Every column of the change log on screen at 80x24: the last one was cut."""
+    app = ui.app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.logged_in(ui.actors.admin)
+        await pilot.pause()
+        await pilot.press("escape", "l")
+        table = app.screen.query_one("#events")
+        await wait_for(pilot, lambda: table.row_count > 0)
+        assert sum(c.get_render_width(table) for c in table.ordered_columns) <= SIZE[0] - 1  # and a scrollbar

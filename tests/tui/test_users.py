@@ -202,7 +202,18 @@ async def test_a_clerk_may_not_open_users_but_may_change_their_password(ui):
         await wait_for(pilot, lambda: text_of(app.screen, "#dlg-error"))
         assert text_of(app.screen, "#dlg-error") == "旧密码不正确"
         assert app.screen.focused.id == "old" and app.screen.focused.value == ""
-        await pilot.press(*ui.actors.password, "enter", "enter", "enter")  # the new one is still typed
+        await pilot.press(*ui.actors.password, "enter", "enter")
+        dialog = app.screen
+        dialog.query_one("#new").value, dialog.query_one("#repeat").value = "short", "short"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: text_of(dialog, "#dlg-error"))
+        # a refused new password is typed again twice: both emptied, the cursor in the first
+        assert (dialog.query_one("#new").value, dialog.query_one("#repeat").value) == ("", "")
+        assert dialog.focused.id == "new" and dialog.query_one("#old").value == ui.actors.password
+        await pilot.press(*"mine5678", "enter", *"mine9999", "enter")
+        assert text_of(dialog, "#dlg-error") == "两次输入的新密码不一致"
+        assert (dialog.query_one("#new").value, dialog.query_one("#repeat").value) == ("", "")
+        await pilot.press(*"mine5678", "enter", *"mine5678", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, CustomersScreen))
         assert messages(app)[-1] == "密码已修改"
     assert auth.login("clerk", "mine5678").username == "clerk"

@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from .. import clock
-from ..errors import Refused, RequestClosed, StaleRequest
+from ..errors import JxcError, Refused, RequestClosed, StaleRequest
 from ..i18n import t
 from ..money import format_amount
 from ..services import approvals, batch
@@ -28,6 +28,9 @@ from ..services.approvals import RequestView
 from ..services.batch import BatchView
 from ..widgets.cells import cell, label, money_cell
 from .prompt import TextPromptDialog
+
+
+_REFUSED = object()  # a decision the service refused: the dialog closes, the request is re-read
 
 
 def status_label(r: RequestView) -> str:
@@ -154,6 +157,9 @@ class RequestScreen(Screen[None]):
     def on_mount(self) -> None:
         self.reload()
 
+    def on_screen_resume(self) -> None:
+        self.reload()  # decided elsewhere meanwhile: show it
+
     def reload(self) -> None:
         ok, r = self.app.attempt(approvals.get_request, self.app.actor, self.request_id)
         if not ok or r is None:
@@ -209,8 +215,7 @@ class RequestScreen(Screen[None]):
         if r is None:
             return False
         if r.status != "pending":
-            when = clock.format_local(r.decided_at) if r.decided_at else ""
-            self.app.show_error(RequestClosed(who=r.decider_name, when=when, status=status_label(r), id=r.id))
+            self.app.show_error(approvals.closed_error(r.id, r.status, r.decider_name, r.decided_at))
             return False
         mine = r.requester_name == self.app.actor.username
         if mine != own:
@@ -227,12 +232,16 @@ class RequestScreen(Screen[None]):
         def submit(note: str, _confirm: bool) -> object:
             try:
                 return decide(note)
-            except (StaleRequest, RequestClosed):
-                self.reload()  # show what the request has become
-                raise
+            except (StaleRequest, RequestClosed) as error:
+                # decided meanwhile, or found stale: no note can change that --
+                # close the dialog and show what the request has become
+                self.app.show_error(error)
+                return _REFUSED
 
         def done(result: object) -> None:
-            if result is not None:
+            if result is _REFUSED:
+                self.reload()
+            elif result is not None:
                 self.dismiss(None)
 
         self.app.push_screen(TextPromptDialog(title, [label(r.customer_code, " ", r.customer_name, "  ",
@@ -242,6 +251,17 @@ class RequestScreen(Screen[None]):
 
     def action_approve(self) -> None:
         if not self.app.require("debt.approve", t("key.approve")) or not self._can_decide(own=False):
+            return
+        if self.request is not None and not self.request.is_current:
+            # the balance has moved since the request: approving is refused and
+            # marks it stale whatever the note, so do not ask for one
+            try:
+                approvals.approve(self.app.actor, self.request_id, "")
+            except JxcError as error:
+                self.app.show_error(error)
+            except Exception as error:  # noqa: BLE001 - logged, never shown raw
+                self.app.report_unexpected(error)
+            self.reload()
             return
 
         def decide(note: str) -> object:

@@ -209,7 +209,7 @@ class BatchScreen(Screen[None]):
         def check(note: str, confirm: bool) -> str:
             from ..text import clean_reason
 
-            clean_reason(note, field="note")
+            clean_reason(note, field="reject_note")
             return submit(note, confirm)
         return check
 

@@ -74,12 +74,12 @@ class ChangeLogScreen(Screen[None]):
                 key = {"user": "log.filter.user", "customer": "log.filter.customer"}.get(name, f"log.filter.{name}")
                 yield Input(placeholder=t(key), id=f"f-{name}", classes="filter")
         table: DataTable[object] = DataTable(id="events", cursor_type="row", zebra_stripes=True)
-        table.add_column("#", width=6)
+        table.add_column("#", width=5)
         table.add_column(t("col.when"), width=16)
         table.add_column(t("col.who"), width=8)
-        table.add_column(t("col.action"), width=16)
+        table.add_column(t("col.action"), width=12)
         table.add_column(t("col.customer"), width=8)
-        table.add_column(t("col.change"), width=20)
+        table.add_column(t("col.change"), width=18)  # 80 columns: 5+16+8+12+8+18 and 2 of padding each
         yield table
         yield Static(id="log-status", markup=False)
         yield Footer()

@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from .. import clock
+from ..errors import Refused, StaleVersion
 from ..i18n import t
 from ..money import format_amount
 from ..services import approvals, customers, ledger
@@ -19,6 +20,7 @@ from ..services.ledger import EntryView
 from ..widgets.cells import CREDIT_STYLE, cell, label, money_cell
 
 LEDGER_PAGE = 200
+_CHANGED = object()  # a reversal refused because something changed meanwhile: re-read, dialog closed
 
 
 class CustomerDetailScreen(Screen[None]):
@@ -190,6 +192,10 @@ class CustomerDetailScreen(Screen[None]):
         e = self.entries.get(int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or 0))
         if e is None:
             return
+        ok, _ = self.app.attempt(approvals.check_reversible, self.app.actor, e.id)
+        if not ok:  # a reversal, reversed already, or one waiting: said at once, nothing to type
+            self.reload()
+            return
         customer = self.customer
         new = customer.balance - e.amount
         plan = approvals.route_change(self.app.actor, -e.amount)
@@ -198,10 +204,18 @@ class CustomerDetailScreen(Screen[None]):
             notice += "\n" + t("credit.preview", limit=format_amount(customer.credit_limit))
 
         def submit(reason: str, confirm_credit: bool) -> object:
-            return approvals.reverse_entry(self.app.actor, e.id, reason, expected_version=customer.version,
-                                           confirm_credit=confirm_credit)
+            try:
+                return approvals.reverse_entry(self.app.actor, e.id, reason, expected_version=customer.version,
+                                               confirm_credit=confirm_credit)
+            except (StaleVersion, Refused) as error:
+                # the customer or the entry changed meanwhile: no reason can fix that
+                self.app.show_error(error)
+                return _CHANGED
 
         def done(result: object) -> None:
+            if result is _CHANGED:
+                self.reload()  # show the figures as they are now
+                return
             if result is None:
                 return
             if result.pending:
@@ -213,7 +227,8 @@ class CustomerDetailScreen(Screen[None]):
 
         lines = [label(customer.code, " ", customer.name),
                  label(t("reversal.what", kind=t(f"kind.{e.kind}"), amount=format_amount(e.amount, signed=True),
-                         when=clock.format_local(e.created_at), who=e.actor_name)),
+                         when=clock.format_local(e.created_at),
+                         who=f"{e.actor_name}/{e.approved_by_name}" if e.approved_by_name else e.actor_name)),
                  label(t("reversal.effect", old=format_amount(customer.balance), new=format_amount(new)))]
         self.app.push_screen(TextPromptDialog(t("reversal.title", id=e.id), lines, t("setdebt.reason"), submit,
                                               notice=notice,

@@ -124,6 +124,15 @@ class ChangePasswordDialog(WorkingDialog[bool]):
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#old", Input))
 
+    def set_error(self, message: str, widget_id: str | None = None, *, clear: bool = False) -> None:
+        """A refused new password (too short, the two differ) is typed again
+        twice: both fields empty, the cursor in the first."""
+        if clear and widget_id in ("new", "repeat"):
+            with self.prevent(Input.Changed):
+                self.query_one("#repeat", Input).value = ""
+            widget_id = "new"
+        super().set_error(message, widget_id, clear=clear)
+
     def next_field(self, field: object) -> Input | None:
         inputs = list(self.query(Input))
         index = inputs.index(field) if field in inputs else len(inputs) - 1

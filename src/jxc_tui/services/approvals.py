@@ -352,6 +352,30 @@ def post_movement(actor: Actor, customer_id: int, kind: str, amount: Decimal, re
         return _outcome(c, entry, req)
 
 
+def _reversible(entry_id: int) -> LedgerEntry:
+    e = LedgerEntry.get_or_none(LedgerEntry.id == entry_id)
+    if e is None:
+        raise NotFound("entry.not_found")
+    if e.kind == REVERSAL:
+        raise Refused("reversal.of_reversal")
+    done = LedgerEntry.get_or_none(LedgerEntry.reverses == e.id)
+    if done is not None:
+        raise Refused("reversal.done", who=done.actor_name, when=clock.format_local(done.created_at),
+                      entry=done.id)
+    waiting = ChangeRequest.get_or_none((ChangeRequest.reverses == e.id) & (ChangeRequest.status == PENDING))
+    if waiting is not None:
+        raise Refused("reversal.waiting", request=waiting.id, who=waiting.requester_name)
+    return e
+
+
+def check_reversible(actor: Actor, entry_id: int) -> None:
+    """Raise what :func:`reverse_entry` would refuse about the entry itself
+    (a reversal, reversed already, a reversal waiting) -- so a screen says it
+    before asking for a reason.  :func:`reverse_entry` checks again."""
+    require(actor, "debt.adjust")
+    _reversible(entry_id)
+
+
 def reverse_entry(actor: Actor, entry_id: int, reason: str, *, expected_version: int | None = None,
                   source: str = "tui", confirm_credit: bool = False) -> DebtChange:
     """Offset a posted entry with a reversal (冲销) linked to it.  Needs
@@ -361,18 +385,7 @@ def reverse_entry(actor: Actor, entry_id: int, reason: str, *, expected_version:
     require(actor, "debt.adjust")
     reason = clean_reason(reason)
     with checked_write(actor, "debt.adjust"):
-        e = LedgerEntry.get_or_none(LedgerEntry.id == entry_id)
-        if e is None:
-            raise NotFound("entry.not_found")
-        if e.kind == REVERSAL:
-            raise Refused("reversal.of_reversal")
-        done = LedgerEntry.get_or_none(LedgerEntry.reverses == e.id)
-        if done is not None:
-            raise Refused("reversal.done", who=done.actor_name, when=clock.format_local(done.created_at),
-                          entry=done.id)
-        waiting = ChangeRequest.get_or_none((ChangeRequest.reverses == e.id) & (ChangeRequest.status == PENDING))
-        if waiting is not None:
-            raise Refused("reversal.waiting", request=waiting.id, who=waiting.requester_name)
+        e = _reversible(entry_id)
         c = _load(e.customer_id, expected_version)
         entry, req = apply_change(actor, c, REVERSAL, -e.amount_fen, reason, action="debt.reverse",
                                   source=source, confirm_credit=confirm_credit, reverses=e.id)
@@ -387,9 +400,16 @@ def _open_request(request_id: int) -> ChangeRequest:
     if r is None:
         raise NotFound("request.not_found")
     if r.status != PENDING:
-        raise RequestClosed(who=r.decider_name, when=clock.format_local(r.decided_at) if r.decided_at else "",
-                            status=t(f"request.status.{r.status}"), id=r.id)
+        raise closed_error(r.id, r.status, r.decider_name, r.decided_at)
     return r
+
+
+def closed_error(request_id: int, status: str, decider: str, decided_at: datetime | None) -> RequestClosed:
+    """"Already decided by X at T" -- for a stale request, what that means:
+    the balance had moved, nothing was posted, the requester re-submits."""
+    key = "request.already_stale" if status == STALE else "request.already_decided"
+    return RequestClosed(key, who=decider, when=clock.format_local(decided_at) if decided_at else "",
+                         status=t(f"request.status.{status}"), id=request_id)
 
 
 def is_requester(r: ChangeRequest, actor: Actor) -> bool:
@@ -476,7 +496,7 @@ def reject(actor: Actor, request_id: int, note: str) -> RequestView:
     """Reject a pending request; the note (why) is required.  Needs
     ``debt.approve``; the requester cancels instead."""
     require(actor, "debt.approve")
-    note = clean_reason(note, field="note")
+    note = clean_reason(note, field="reject_note")
     with checked_write(actor, "debt.approve"):
         r = _open_request(request_id)
         if is_requester(r, actor):

@@ -20,6 +20,7 @@ from peewee import JOIN, fn
 from .. import clock
 from ..db import read_snapshot
 from ..errors import NotFound, PermissionDenied
+from ..i18n import t
 from ..models import AuditEvent, Customer, LedgerEntry, User
 from .bulk import insert_rows
 from .policy import Actor, require
@@ -284,10 +285,10 @@ def _verify() -> VerifyReport:
         report.events += 1
         event_id, stored_hash, fields = row[0], row[1], dict(zip(_HASHED, row[2:]))
         if fields["prev_hash"] != prev:
-            report.problems.append(f"audit_event #{event_id}: chain broken (an event before it was removed, inserted or altered)")
+            report.problems.append(t("verify.chain_broken", id=event_id))
             break
         if event_hash(fields) != stored_hash:
-            report.problems.append(f"audit_event #{event_id}: contents altered (hash mismatch)")
+            report.problems.append(t("verify.altered", id=event_id))
             break
         prev = stored_hash
         _note_ledger_figures(event_id, fields, recorded)
@@ -305,7 +306,7 @@ def _verify() -> VerifyReport:
         report.entries += n
         if total != cust.balance_fen:
             report.problems.append(
-                f"customer #{cust.id} ({cust.code}): balance {cust.balance_fen} fen != ledger sum {total} fen")
+                t("verify.balance", id=cust.id, code=cust.code, balance=cust.balance_fen, total=total))
             break
 
     bad = next(iter(LedgerEntry.raw(
@@ -316,7 +317,7 @@ def _verify() -> VerifyReport:
         "OR (prev_after IS NULL AND balance_before_fen != 0) ORDER BY id LIMIT 1"
     )), None)
     if bad is not None:
-        report.problems.append(f"ledger_entry #{bad.id}: before/after figures do not follow on")
+        report.problems.append(t("verify.figures", id=bad.id))
     problem = _entries_match_events(recorded)
     if problem:
         report.problems.append(problem)
@@ -354,11 +355,11 @@ def _entries_match_events(recorded: dict[int, tuple[int, int, int]]) -> str | No
         for entry_id, amount, after in rows:
             seen = recorded.pop(entry_id, None)
             if seen is None:
-                return f"ledger_entry #{entry_id}: no audit event records it"
+                return t("verify.no_event", id=entry_id)
             if (seen[1], seen[2]) != (amount, after):
-                return f"ledger_entry #{entry_id}: differs from what audit_event #{seen[0]} recorded"
+                return t("verify.differs", id=entry_id, event=seen[0])
         last = rows[-1][0]
     if recorded:
         entry_id = min(recorded)
-        return f"ledger_entry #{entry_id}: recorded by audit_event #{recorded[entry_id][0]} but missing"
+        return t("verify.missing", id=entry_id, event=recorded[entry_id][0])
     return None

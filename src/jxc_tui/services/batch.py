@@ -499,10 +499,9 @@ def plan_undo(actor: Actor, batch_id: int, reason: str, *, progress: Progress = 
         raise NotFound("batch.not_found", id=batch_id)
     if b.kind == UNDO:
         raise Refused("batch.undo_of_undo", id=b.id, original=b.undoes_id)
-    done = Batch.get_or_none(Batch.undoes == b.id)
-    if done is not None:
-        raise Refused("batch.already_undone", id=b.id, undo=done.id, who=done.actor_name,
-                      when=clock.format_local(done.created_at))
+    # An earlier undo counts for what it did: its reversals posted, or waiting.
+    # One that was rejected (or went stale) reversed nothing, and those rows
+    # can be undone again.
     entries, pending, state = _undo_state(b.id)
     plan = BatchPlan(UNDO, "undo", "", reason, _fingerprint(UNDO, b.id), None, undoes=b.id,
                      cancels=tuple(pending), state=state)
@@ -523,6 +522,13 @@ def plan_undo(actor: Actor, batch_id: int, reason: str, *, progress: Progress = 
         else:
             planner.add(c, -e.amount_fen, reason, kind=REVERSAL, reverses=e.id)
     if not plan.rows and not plan.cancels:
+        done = Batch.select().where(Batch.undoes == b.id).order_by(Batch.id.desc()).first()
+        if done is not None and any(r.kind == REVERSAL_WAITING for r in plan.refused):
+            raise Refused("batch.undo_waiting", id=b.id, undo=done.id, who=done.actor_name,
+                          when=clock.format_local(done.created_at))
+        if done is not None:
+            raise Refused("batch.already_undone", id=b.id, undo=done.id, who=done.actor_name,
+                          when=clock.format_local(done.created_at))
         raise Refused("batch.nothing_to_undo", id=b.id)
     plan.rows.sort(key=lambda r: r.code)
     return plan
@@ -764,7 +770,7 @@ def reject_batch(actor: Actor, batch_id: int, note: str) -> BatchDecision:
     """Reject every request of a batch that still waits; the note (why) is
     required.  Needs ``debt.approve``; the requester undoes the batch instead."""
     require(actor, "debt.approve")
-    note = clean_reason(note, field="note")
+    note = clean_reason(note, field="reject_note")
     with checked_write(actor, "debt.approve"):
         pending = _pending_of(actor, batch_id)
         now = clock.utcnow()

@@ -31,6 +31,7 @@ import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -40,7 +41,8 @@ from ..errors import ImportRefused
 from ..i18n import t
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
-MAX_XLSX_XML_BYTES = 1024 * 1024 * 1024  # what the sheet unpacks to: a guard against zip bombs
+MAX_XLSX_XML_BYTES = 256 * 1024 * 1024  # what the sheet unpacks to: a guard against zip bombs
+MAX_COLUMNS = 256  # a row with a cell at column XFD would otherwise become 16,384 cells
 
 
 @dataclass(frozen=True)
@@ -69,9 +71,15 @@ def read_table(path: str | os.PathLike[str]) -> Table:
     supported format or encoding, is malformed, or has no data rows."""
     p = Path(path)
     try:
+        if not p.exists():
+            raise ImportRefused("file.not_found", path=str(p))
+        if not p.is_file():  # a folder, a device (/dev/zero never ends), a pipe (never answers)
+            raise ImportRefused("import.not_regular", path=str(p))
         if p.stat().st_size > MAX_FILE_BYTES:
             raise ImportRefused("import.too_large", path=p.name, max=MAX_FILE_BYTES // (1024 * 1024))
         data = p.read_bytes()
+    except ImportRefused:
+        raise
     except (OSError, ValueError):
         raise ImportRefused("import.not_a_file", path=str(p)) from None
     digest = hashlib.sha256(data).hexdigest()
@@ -79,6 +87,8 @@ def read_table(path: str | os.PathLike[str]) -> Table:
         raise ImportRefused("import.old_xls", path=p.name)
     if data.startswith(b"PK\x03\x04"):
         rows, fmt = _xlsx_rows(data, p.name), "xlsx"
+    elif is_xlsx(p):
+        raise ImportRefused("import.bad_xlsx", path=p.name)  # named .xlsx, but not a workbook
     else:
         text, fmt = _decode(data)
         rows = _csv_rows(text)
@@ -105,7 +115,12 @@ def _decode(data: bytes) -> tuple[str, str]:
     try:
         text = data.decode("utf-8-sig")  # strict
         encoding = "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as error:
+        before = data[:error.start]
+        if before.startswith(b"\xef\xbb\xbf") or any(b >= 0x80 for b in before):
+            # valid UTF-8 Chinese up to here, then a byte that is not: a damaged
+            # UTF-8 file, not a GBK one (read as GBK it would be silent mojibake)
+            raise ImportRefused("import.bad_utf8", line=before.count(b"\n") + 1) from None
         try:
             text, encoding = data.decode("gb18030"), "gb18030"
         except UnicodeDecodeError:
@@ -158,7 +173,7 @@ def _xlsx_rows(data: bytes, name: str) -> list[Record]:
         if sum(info.file_size for info in book.infolist()) > MAX_XLSX_XML_BYTES:
             raise ImportRefused("import.too_large", path=name, max=MAX_XLSX_XML_BYTES // (1024 * 1024))
         sheet, strings, styles = _xlsx_parts(book)
-        return list(_sheet_rows(book, sheet, _shared_strings(book, strings), _zero_padded_styles(book, styles)))
+        return list(_sheet_rows(book, sheet, _shared_strings(book, strings), _number_styles(book, styles)))
     except ImportRefused:
         raise
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, ValueError, OSError, EOFError):
@@ -238,26 +253,69 @@ def _shared_strings(book: zipfile.ZipFile, path: str | None) -> list[str]:
     return strings
 
 
-def _zero_padded_styles(book: zipfile.ZipFile, path: str | None) -> dict[int, int]:
-    """Style index -> width, for cells whose number format is all zeros
-    (``00000``): Excel shows 123 there as 00123."""
+# Built-in number formats (ECMA-376 18.8.30, and the CJK ones Chinese Excel uses)
+_DATE_FORMAT_IDS = {*range(14, 23), *range(27, 37), 45, 46, 47, *range(50, 59)}
+_PERCENT_FORMAT_IDS = {9, 10}
+_QUOTED_RE = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')  # literal text, escapes, [Red] / [$-804]
+
+# What a number cell's style makes of it: ("pad", width) for all-zero formats
+# (Excel shows 123 as 00123 under 00000), ("date", 0), ("percent", 0).
+NumberStyle = tuple[str, int]
+
+
+def _format_kind(code: str) -> NumberStyle | None:
+    bare = _QUOTED_RE.sub("", code)
+    if bare and set(bare) == {"0"}:
+        return ("pad", len(bare))
+    if "%" in bare:
+        return ("percent", 0)
+    if re.search(r"[yYmMdDhHsS年月日时分秒]", bare.split(";")[0]):
+        return ("date", 0)
+    return None
+
+
+def _number_styles(book: zipfile.ZipFile, path: str | None) -> dict[int, NumberStyle]:
+    """Style index -> what it does to a number, for the styles that change
+    what a number cell means: zero padding, dates, percentages."""
     if not path or path not in book.namelist():
         return {}
     root = ElementTree.fromstring(book.read(path))
-    widths: dict[str, int] = {}
+    kinds: dict[str, NumberStyle] = {str(i): ("date", 0) for i in _DATE_FORMAT_IDS}
+    kinds.update({str(i): ("percent", 0) for i in _PERCENT_FORMAT_IDS})
     for el in root.iter():
         if _local(el.tag) == "numFmt":
-            code = (el.get("formatCode") or "").strip('"')
-            if code and set(code) == {"0"}:
-                widths[el.get("numFmtId", "")] = len(code)
-    padded: dict[int, int] = {}
+            kind = _format_kind(el.get("formatCode") or "")
+            if kind:
+                kinds[el.get("numFmtId", "")] = kind
+            else:
+                kinds.pop(el.get("numFmtId", ""), None)
+    styles: dict[int, NumberStyle] = {}
     for section in root.iter():
         if _local(section.tag) == "cellXfs":
             for index, xf in enumerate(x for x in section if _local(x.tag) == "xf"):
-                width = widths.get(xf.get("numFmtId", ""))
-                if width:
-                    padded[index] = width
-    return padded
+                kind = kinds.get(xf.get("numFmtId", ""))
+                if kind:
+                    styles[index] = kind
+    return styles
+
+
+def _as_shown(value: str, style: NumberStyle | None) -> str:
+    """A number cell as Excel shows it, where that differs in meaning: a
+    date is not an amount (45296 is 2024-01-05), nor is 0.1 under 0% (10%)."""
+    if style is None:
+        return value
+    kind, width = style
+    try:
+        number = Decimal(value)
+    except ArithmeticError:
+        return value
+    if kind == "pad" and value.isdigit():
+        return value.zfill(width)
+    if kind == "date" and number.is_finite() and 0 <= number < 3_000_000:
+        return (date(1899, 12, 30) + timedelta(days=int(number))).isoformat()
+    if kind == "percent" and number.is_finite():
+        return f"{(number * 100).normalize():f}%"
+    return value
 
 
 def _column_index(letters: str) -> int:
@@ -267,7 +325,8 @@ def _column_index(letters: str) -> int:
     return n - 1
 
 
-def _sheet_rows(book: zipfile.ZipFile, path: str, strings: list[str], padded: dict[int, int]) -> Iterator[Record]:
+def _sheet_rows(book: zipfile.ZipFile, path: str, strings: list[str],
+                styles: dict[int, NumberStyle]) -> Iterator[Record]:
     with book.open(path) as f:
         row_number = 0
         for _event, el in ElementTree.iterparse(f, events=("end",)):
@@ -281,14 +340,18 @@ def _sheet_rows(book: zipfile.ZipFile, path: str, strings: list[str], padded: di
                     continue
                 ref = _CELL_REF.fullmatch(c.get("r", ""))
                 position = _column_index(ref.group(1)) if ref else position
-                cells[position] = _cell_text(c, strings, padded)
+                text = _cell_text(c, strings, styles)
+                if text:  # an empty cell (only a style, as Excel writes far to the right) holds nothing
+                    if position >= MAX_COLUMNS:
+                        raise ImportRefused("import.too_many_columns", max=MAX_COLUMNS, line=row_number)
+                    cells[position] = text
                 position += 1
             el.clear()
             width = max(cells) + 1 if cells else 0
             yield Record(row_number, tuple(cells.get(i, "") for i in range(width)))
 
 
-def _cell_text(c: ElementTree.Element, strings: list[str], padded: dict[int, int]) -> str:
+def _cell_text(c: ElementTree.Element, strings: list[str], styles: dict[int, NumberStyle]) -> str:
     kind = c.get("t", "n")
     if kind == "inlineStr":
         inline = next((x for x in c if _local(x.tag) == "is"), None)
@@ -298,10 +361,9 @@ def _cell_text(c: ElementTree.Element, strings: list[str], padded: dict[int, int
         return strings[int(value)] if value.strip().isdigit() and int(value) < len(strings) else ""
     if kind == "b":
         return "TRUE" if value == "1" else "FALSE"
-    if kind == "n" and value.isdigit():
-        width = padded.get(int(c.get("s") or 0))
-        if width:
-            return value.zfill(width)
+    if kind == "n":
+        style = c.get("s") or "0"
+        return _as_shown(value, styles.get(int(style)) if style.isdigit() else None)
     return value  # numbers as the digits the file holds, formula results, error codes (#N/A)
 
 
@@ -391,6 +453,10 @@ def _write_xlsx(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]
             c.data_type = "s"  # never a formula, whatever the text starts with
         elif isinstance(value, Decimal):
             c.number_format = "#,##0.00"
+            # openpyxl writes numbers with "%.16g" of a float: 9435.14 became
+            # 9435.139999999999.  The digits themselves, as text, keep the cell
+            # numeric (t="n") and exact.
+            c._value = str(value)
         return c
 
     sheet.append([cell(h) for h in header])
