@@ -215,7 +215,7 @@ def test_nobody_approves_or_rejects_their_own_batch(db, actors):
     before = _counts()
     with pytest.raises(Refused, match="不能审核自己"):
         batch.approve_batch(actors.finance, result.batch.id)
-    with pytest.raises(Refused, match="不能审核自己"):
+    with pytest.raises(Refused, match="不能驳回自己提交的批次申请；如要收回这个批次，请撤销它"):
         batch.reject_batch(actors.finance, result.batch.id, "不要了")
     with pytest.raises(PermissionDenied):
         batch.approve_batch(actors.clerk, result.batch.id)
@@ -334,6 +334,35 @@ def test_undo_restores_every_balance_exactly_and_keeps_the_original_rows(db, act
         batch.plan_undo(actors.finance, done.batch.id, "再撤一次")
     with pytest.raises(Refused, match="不能再撤销"):
         batch.plan_undo(actors.finance, undo.batch.id, "撤销撤销")
+    _books_ok(actors)
+
+
+def test_a_rejected_undo_reversed_nothing_so_the_batch_can_be_undone_again(db, actors):
+    """Found trying the product: a rejected undo left the batch "undone" for
+    good, though no balance had moved."""
+    ids = [_customer(actors, f"R{i}", "100.00") for i in range(1, 3)]
+    done = batch.post(actors.finance, batch.plan_selection(actors.finance, ids, _op("increase", "15000"), "大额"))
+    batch.approve_batch(actors.admin, done.batch.id)
+    assert [Customer.get_by_id(i).balance_fen for i in ids] == [1_510_000, 1_510_000]
+    undo = batch.post(actors.finance, batch.plan_undo(actors.finance, done.batch.id, "撤销"))
+    assert undo.requested == 2  # above finance's limit: the reversals wait
+    waiting = batch.get_batch(actors.viewer, done.batch.id)
+    assert waiting.undone_by == undo.batch.id and waiting.undo_pending
+    with pytest.raises(Refused, match="等待审核"):
+        batch.plan_undo(actors.finance, done.batch.id, "再撤")
+    batch.reject_batch(actors.admin, undo.batch.id, "不撤了")
+    view = batch.get_batch(actors.viewer, done.batch.id)
+    assert view.undone_by is None and not view.undo_pending
+    assert view.posted_change == D("30000.00")
+    assert batch.get_batch(actors.viewer, undo.batch.id).posted_change == D("0.00")
+    again = batch.plan_undo(actors.finance, done.batch.id, "还是要撤")
+    assert again.count == 2
+    second = batch.post(actors.finance, again)
+    batch.approve_batch(actors.admin, second.batch.id)
+    assert [Customer.get_by_id(i).balance_fen for i in ids] == [10_000, 10_000]
+    assert batch.get_batch(actors.viewer, done.batch.id).undone_by == second.batch.id
+    with pytest.raises(Refused, match="不能重复撤销"):
+        batch.plan_undo(actors.finance, done.batch.id, "第三次")
     _books_ok(actors)
 
 

@@ -149,3 +149,47 @@ def test_exports_need_the_permission_and_are_audited(books, capsys, tmp_path):
     finally:
         close_database()
     assert actions == ["export.customers", "export.history"]
+
+
+def test_file_names_with_terminal_controls_or_bad_bytes_are_stored_and_shown_safely(books, tmp_path, capsys):
+    """Found by an attack: a file named with ESC sequences put them in the
+    batch, the ledger source and the audit log (then into every terminal that
+    listed batches, and broke XLSX exports for good); a name that is not
+    UTF-8 (a GBK name from a Windows zip) ended in "unexpected error"."""
+    import os
+
+    evil = tmp_path / "evil\x1b[31mRED\x1b[0m\x07.csv"
+    evil.write_text("客户编码,变动,原因\nC001,1.00,对账\n", encoding="utf-8")
+    assert books("import", "debts", str(evil), "--yes", user="fin", password=FIN_PW + "x") == 0
+    out = capsys.readouterr()
+    assert "\x1b" not in out.out + out.err and "\x07" not in out.out + out.err
+    assert books("batch", "list", user="fin", password=FIN_PW + "x") == 0
+    listed = capsys.readouterr().out
+    assert "\x1b" not in listed and "evil\ufffd[31mRED" in listed
+    history = tmp_path / "h.xlsx"
+    assert books("export", "history", str(history), user="fin", password=FIN_PW + "x") == 0
+    capsys.readouterr()
+    gbk = os.fsdecode(bytes(tmp_path) + b"/\xb6\xd4\xd5\xcb.csv")  # "对账" in GBK: not UTF-8
+    Path(gbk).write_text("客户编码,变动,原因\nC001,1.00,再对账\n", encoding="utf-8")
+    assert books("import", "debts", gbk, "--yes", user="fin", password=FIN_PW + "x") == 0
+    assert "批次 #2 已执行" in capsys.readouterr().out
+    exported = os.fsdecode(bytes(tmp_path) + b"/exp\xb6\xd4.csv")
+    assert books("export", "customers", exported, user="fin", password=FIN_PW + "x") == 0
+    assert Path(exported).exists() and "已导出" in capsys.readouterr().out
+    open_database(f"sqlite:///{books.db_path}")
+    try:
+        from jxc_tui.models import Batch
+
+        names = [b.file_name for b in Batch.select().order_by(Batch.id)]
+    finally:
+        close_database()
+    assert names[0] == "evil\ufffd[31mRED\ufffd[0m\ufffd.csv" and "\ufffd" in names[1]
+
+
+def test_an_export_never_touches_a_file_beside_it(books, tmp_path):
+    """Its temporary file has a name of its own: .victim.partial.csv was overwritten, then deleted."""
+    precious = tmp_path / ".victim.partial.csv"
+    precious.write_text("precious", encoding="utf-8")
+    assert books("export", "customers", str(tmp_path / "victim.csv"), user="fin", password=FIN_PW + "x") == 0
+    assert precious.read_text(encoding="utf-8") == "precious"
+    assert sorted(p.name for p in tmp_path.iterdir() if "partial" in p.name) == [".victim.partial.csv"]

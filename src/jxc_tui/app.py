@@ -43,7 +43,8 @@ class JxcApp(App[None]):
 
     BINDINGS = [
         Binding("ctrl+q", "quit", t("key.quit"), id="quit", priority=True),
-        Binding("f1", "help", t("key.help"), id="help"),
+        # priority: a modal dialog does not pass the app's keys on, and F1 is never typed text
+        Binding("f1", "help", t("key.help"), id="help", priority=True),
     ]
 
     def __init__(self, config: Config, *, login_hint: str = "") -> None:
@@ -204,7 +205,9 @@ class JxcApp(App[None]):
     def action_help(self) -> None:
         from .screens.help import HelpScreen
 
-        if not isinstance(self.screen, HelpScreen):
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)  # F1 again closes it
+        else:
             self.push_screen(HelpScreen(self.screen))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

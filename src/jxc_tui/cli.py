@@ -389,18 +389,25 @@ def cmd_batch(args: argparse.Namespace, cfg: Config) -> int:
         raise CliError("jxc batch list|show|undo|approve|reject")
     actor = _login(args)
     if command == "list":
-        for b in batch.list_batches(actor):
-            state = t("cli.batch_undone", id=b.undone_by) if b.undone_by else ""
-            pending = t("cli.batch_pending", n=b.pending) if b.pending else ""
+        batches = batch.list_batches(actor)
+        if not batches:
+            print(t("batches.none"))
+        for b in batches:
+            state = t("cli.batch_undo_waiting" if b.undo_pending else "cli.batch_undone", id=b.undone_by) \
+                if b.undone_by else ""
+            pending = t("cli.batch_pending", n=f"{b.pending:,}") if b.pending else ""
             print(f"#{b.id:<5} {_local(b.created_at)}  {_cells(b.actor_name, 10)} {b.describe()}  "
-                  f"{t('cli.batch_rows', n=b.row_count)}  {format_amount(b.total_change, signed=True)}"
-                  f"{pending}{state}")
+                  f"{t('cli.batch_rows', n=f'{b.row_count:,}')}  "
+                  f"{t('cli.batch_posted', amount=format_amount(b.posted_change, signed=True))}{pending}{state}")
     elif command == "show":
         b = batch.get_batch(actor, args.id)
-        print(f"#{b.id} {_local(b.created_at)} {b.actor_name} {b.describe()} -- {b.reason}")
+        print(f"#{b.id} {_local(b.created_at)} {b.actor_name} {b.describe()}  {t('col.reason')}: {b.reason}")
         for line in batch.batch_lines(actor, args.id):
-            print(f"  {_cells(line.code, 12)} {_cells(line.name, 20)} {format_amount(line.old):>18} {format_amount(line.new):>18} "
-                  f"{format_amount(line.change, signed=True):>18}  {t('batch.status.' + line.status)}  {line.who}")
+            status = t("batch.status." + line.status)
+            if line.reversed_by:
+                status += " " + t("batch.status.reversed")
+            print(f"  {_cells(line.code, 12)} {_cells(line.name, 20)} {format_amount(line.old):>18} "
+                  f"{format_amount(line.new):>18} {format_amount(line.change, signed=True):>18}  {status}  {line.who}")
     elif command == "undo":
         return _run_plan(args, actor, batch.plan_undo(actor, args.id, args.reason, progress=_progress))
     elif command == "approve":

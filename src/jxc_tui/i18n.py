@@ -7,6 +7,7 @@ a customer name holding ``{`` or ``[`` stays literal.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 _language = "zh"
@@ -191,6 +192,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "list.more": "下移到底部加载更多",
         "list.count": "显示 {shown} 条{more}",
         "list.count_more": "（还有更多）",
+        "list.separator": "、",
         "list.none": "没有匹配的客户",
         "list.searching": "搜索中…",
         "list.sort": "排序：{sort}",
@@ -278,6 +280,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "key.help": "帮助",
         "key.search": "搜索",
         "key.open": "打开",
+        "key.enter": "下一项；最后一项时保存（列表中：打开）",
         "key.set_debt": "改欠款",
         "key.new": "新建",
         "key.edit": "改资料",
@@ -311,6 +314,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "request.stale_changed": "审核被拒绝：申请之后 {code} 的资料或往来有过变动（欠款仍为 {current}）。未入账；申请已标记为过期，请申请人核对后重新提交",
         "request.own": "不能审核自己提交的申请（需要另一位有审核权限的人）",
         "request.own_reject": "不能驳回自己提交的申请；如不再需要，请撤回",
+        "batch.own_reject": "不能驳回自己提交的批次申请；如要收回这个批次，请撤销它（批次画面按 u，或 jxc batch undo {id}）",
         "request.not_yours": "只能撤回自己提交的申请",
         "request.status.pending": "待审核",
         "request.status.approved": "已批准",
@@ -419,6 +423,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "batch.not_found": "批次 #{id} 不存在",
         "batch.undo_of_undo": "批次 #{id} 本身是撤销（撤销批次 #{original}），不能再撤销；如需恢复，请重新执行原批次",
         "batch.already_undone": "批次 #{id} 已于 {when} 由 {who} 撤销（批次 #{undo}），不能重复撤销",
+        "batch.undo_waiting": "批次 #{id} 的撤销（批次 #{undo}，{who} 于 {when} 提交）正在等待审核，不能再次撤销",
         "batch.nothing_to_undo": "批次 #{id} 没有可撤销的内容（所有记录都已冲销，也没有待审核的申请）",
         "batch.nothing": "没有可写入的行",
         "batch.refused": "批量修改未执行：{count} 行有错误，未写入任何内容。{first}",
@@ -427,7 +432,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "batch.limit_changed": "预览之后您的直接额度有变动，未写入任何内容，请重新预览",
         "batch.undo_stale": "预览之后批次 #{id} 有变动（记录被冲销或申请被处理），未写入任何内容，请重新预览",
         "batch.credit": "{n} 位客户的欠款将超过信用额度（如 {code}：新欠款 {new}，信用额度 {limit}），需确认后才能执行",
-        "batch.posted": "批次 #{id} 已执行：{posted} 笔已入账，{requested} 笔提交审核，变动合计 {total}",
+        "batch.posted": "批次 #{id} 已执行：{posted} 笔已入账（变动 {posted_total}），{requested} 笔提交审核（变动 {requested_total}，审核通过前欠款不变）",
         "batch.cancelled_requests": "；撤回 {n} 笔待审核申请",
         "batch.none_pending": "批次 #{id} 没有待审核的申请",
         "batch.approved": "批次 #{id}：已批准 {n} 笔",
@@ -438,7 +443,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "action.batch.undo": "撤销批次",
         "action.batch.approve": "批量审核通过",
         "action.batch.reject": "批量驳回",
-        "batch.summary": "{what}：{count} 位客户，{now} 笔立即入账，{approval} 笔需要审核；变动合计 {total}",
+        "batch.summary": "{what}：{count} 位客户，{now} 笔立即入账，{approval} 笔需要审核；变动合计 {total}（立即入账 {now_total}）",
         "batch.summary_refused": "。未写入 {n} 行（{kinds}）",
         "batch.summary_withdraw": "。撤回 {n} 笔待审核申请",
         "batch.summary_credit": "。其中 {n} 位客户将超过信用额度（需确认）",
@@ -467,6 +472,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cli.batch_again": "（命令行：加 --again）",
         "cli.batch_pending": "，{n} 笔待审核",
         "cli.batch_rows": "{n} 行",
+        "cli.batch_undo_waiting": "（撤销待审核：批次 #{id}）",
+        "cli.batch_posted": "已入账变动 {amount}",
+        "batches.undo_waiting": "撤销待审（#{id}）",
+        "batches.posted": "已入账",
+        "batch.planned": "计划变动",
+        "batch.posted_so_far": "已入账变动",
+        "preview.col.then": "当时欠款",
         "batch.status.posted": "已入账",
         "batch.status.approved": "审核后入账",
         "batch.status.pending": "待审核",
@@ -562,7 +574,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "batch.approve_title": "批准批次 #{id} 的全部待审核申请",
         "batch.reject_title": "驳回批次 #{id} 的全部待审核申请",
         "batch.undo_title": "撤销批次 #{id}（冲销其中每一笔已入账的记录）",
-        "batch.approvals_row": "批次 #{id}：{what}",
+        "batch.approvals_row": "{n} 笔 · {what}",
         "list.marked": "已标记 {n}",
         "list.marking": "正在标记全部搜索结果…",
         "list.marked_all": "已标记全部 {n} 位搜索结果（再按 * 取消）",
@@ -748,6 +760,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "list.more": "move to the bottom to load more",
         "list.count": "{shown} shown{more}",
         "list.count_more": " (more below)",
+        "list.separator": ", ",
         "list.none": "No matching customers",
         "list.searching": "Searching…",
         "list.sort": "Sort: {sort}",
@@ -835,6 +848,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "key.help": "Help",
         "key.search": "Search",
         "key.open": "Open",
+        "key.enter": "next field; on the last one, save (in the list: open)",
         "key.set_debt": "Set debt",
         "key.new": "New",
         "key.edit": "Details",
@@ -868,6 +882,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "request.stale_changed": "Approval refused: {code} was changed after the request (the debt is still {current}). Nothing was posted; the request is marked stale and the requester can check and re-submit",
         "request.own": "You cannot approve your own request (a second person with approval rights must)",
         "request.own_reject": "You cannot reject your own request; withdraw it instead",
+        "batch.own_reject": "You cannot reject your own batch's requests; to take the batch back, undo it (u on the batch, or jxc batch undo {id})",
         "request.not_yours": "You can only withdraw your own requests",
         "request.status.pending": "pending",
         "request.status.approved": "approved",
@@ -976,6 +991,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "batch.not_found": "No batch #{id}",
         "batch.undo_of_undo": "Batch #{id} is itself an undo (of batch #{original}) and cannot be undone; run the original batch again instead",
         "batch.already_undone": "Batch #{id} was already undone by {who} at {when} (batch #{undo})",
+        "batch.undo_waiting": "The undo of batch #{id} (batch #{undo}, by {who} at {when}) is waiting for approval; it cannot be undone again",
         "batch.nothing_to_undo": "Batch #{id} has nothing left to undo (every entry reversed, no request pending)",
         "batch.nothing": "No rows to write",
         "batch.refused": "Batch not run: {count} row(s) have errors; nothing was written. {first}",
@@ -984,7 +1000,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "batch.limit_changed": "Your direct limit changed since the preview; nothing was written: preview again",
         "batch.undo_stale": "Batch #{id} changed since the preview (an entry reversed or a request decided); nothing was written: preview again",
         "batch.credit": "{n} customer(s) would go above their credit limit (e.g. {code}: new debt {new}, limit {limit}); confirm to run the batch",
-        "batch.posted": "Batch #{id} done: {posted} posted, {requested} sent for approval, total change {total}",
+        "batch.posted": "Batch #{id} done: {posted} posted (change {posted_total}), {requested} sent for approval (change {requested_total}; the debts do not move until approved)",
         "batch.cancelled_requests": "; {n} pending request(s) withdrawn",
         "batch.none_pending": "Batch #{id} has no requests waiting",
         "batch.approved": "Batch #{id}: {n} approved",
@@ -995,7 +1011,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "action.batch.undo": "batch undone",
         "action.batch.approve": "batch approved",
         "action.batch.reject": "batch rejected",
-        "batch.summary": "{what}: {count} customer(s), {now} posted at once, {approval} for approval; total change {total}",
+        "batch.summary": "{what}: {count} customer(s), {now} posted at once, {approval} for approval; total change {total} ({now_total} at once)",
         "batch.summary_refused": ". {n} row(s) left out ({kinds})",
         "batch.summary_withdraw": ". {n} pending request(s) withdrawn",
         "batch.summary_credit": ". {n} customer(s) go above their credit limit (to be confirmed)",
@@ -1024,6 +1040,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cli.batch_again": "(on the command line: --again)",
         "cli.batch_pending": ", {n} pending",
         "cli.batch_rows": "{n} row(s)",
+        "cli.batch_undo_waiting": " (undo waiting for approval: batch #{id})",
+        "cli.batch_posted": "posted {amount}",
+        "batches.undo_waiting": "undo waits (#{id})",
+        "batches.posted": "Posted",
+        "batch.planned": "Planned change",
+        "batch.posted_so_far": "Posted so far",
+        "preview.col.then": "Then",
         "batch.status.posted": "posted",
         "batch.status.approved": "posted on approval",
         "batch.status.pending": "pending",
@@ -1119,7 +1142,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "batch.approve_title": "Approve every waiting request of batch #{id}",
         "batch.reject_title": "Reject every waiting request of batch #{id}",
         "batch.undo_title": "Undo batch #{id} (reverse each of its posted entries)",
-        "batch.approvals_row": "Batch #{id}: {what}",
+        "batch.approvals_row": "{n} · {what}",
         "list.marked": "{n} marked",
         "list.marking": "Marking every search result…",
         "list.marked_all": "Marked all {n} search results (* again to unmark)",
@@ -1148,6 +1171,12 @@ def get_language() -> str:
     return _language
 
 
+# In a value put into a message: terminal controls (ESC, BEL... a file name can
+# hold them) and lone surrogates (a file name that is not UTF-8) -- neither may
+# reach a terminal, and a surrogate cannot even be printed.  Tab and newline stay.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
 def t(key: str, **params: Any) -> str:
     template = MESSAGES[_language].get(key) or MESSAGES["en"].get(key) or key
     if "field" in params and "field_label" not in params:
@@ -1155,6 +1184,6 @@ def t(key: str, **params: Any) -> str:
     if not params:
         return template
     try:
-        return template.format_map({k: str(v) for k, v in params.items()})
+        return template.format_map({k: _UNSAFE.sub("\ufffd", str(v)) for k, v in params.items()})
     except (KeyError, IndexError, ValueError):
         return template

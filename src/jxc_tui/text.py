@@ -74,3 +74,12 @@ def display_safe(text: object, max_len: int | None = None) -> str:
     if max_len is not None and len(value) > max_len:
         value = value[: max(0, max_len - 1)] + "…"
     return value
+
+
+def safe_file_name(name: str) -> str:
+    """A file's name as it may be stored and shown: bytes that are not UTF-8
+    (a GBK name from a Windows zip arrives as lone surrogates) and control or
+    invisible characters (``\x1b[31m`` in a name) become U+FFFD."""
+    fixed = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return display_safe(fixed)
+

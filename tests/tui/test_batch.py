@@ -33,6 +33,11 @@ from .test_journey import search
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
+def shown_row(table, index: int) -> list[str]:
+    """A VirtualTable row as the user reads it."""
+    return [c.plain for c in table._row(index)]
+
+
 def balance(ui, code: str) -> Decimal:
     return customers.get_customer(ui.actors.admin, ui.ids[code]).balance
 
@@ -194,7 +199,9 @@ async def test_above_the_limit_goes_for_approval_and_admin_approves_the_batch_as
         assert isinstance(approvals_screen, ApprovalsScreen)
         table = approvals_screen.query_one("#requests")
         assert table.row_count == 1  # the batch is one row, not three
-        assert cells(table, 0)[0] == "B1" and "3 笔待审核" in cells(table, 0)[5]
+        assert cells(table, 0)[0] == "B1" and cells(table, 0)[2].startswith("3 笔 · 设为 20,000.00")
+        assert cells(table, 0)[5] == "待审核"
+        assert sum(c.get_render_width(table) for c in table.ordered_columns) <= SIZE[0] - 1  # fits 80 columns
         await pilot.press("enter")
         screen = await wait_back(pilot, BatchScreen)
         assert "3 行" in text_of(screen, "#batch-status")
@@ -209,6 +216,9 @@ async def test_above_the_limit_goes_for_approval_and_admin_approves_the_batch_as
         await pilot.press("escape")
         await wait_back(pilot, ApprovalsScreen)
         assert approvals_screen.query_one("#requests").row_count == 0
+        await pilot.press("escape")  # the list shows the approved balances, without searching again
+        await wait_back(pilot)
+        assert cells(app.screen.query_one("#customers"), 0)[3] == "20,000.00"
         assert ledger_matches_balances()
 
 
@@ -326,8 +336,11 @@ async def test_undo_a_batch_from_the_batches_screen_restores_every_balance(ui):
             Decimal("3000.00"), Decimal("-200.00"), Decimal("1500.50")]
         await pilot.press("escape")
         await wait_back(pilot, BatchesScreen)
-        assert batches_screen.query_one("#batches").row_count == 2
-        assert "已撤销（#2）" in cells(batches_screen.query_one("#batches"), 1)[6]
+        table = batches_screen.query_one("#batches")
+        assert table.row_count == 2
+        assert "已撤销（#2）" in shown_row(table, 1)[6]
+        assert shown_row(table, 1)[5] == "-99.99"  # what its entries posted
+        assert sum(c.width for c in table.columns) + len(table.columns) + 2 <= SIZE[0]  # fits 80 columns
         assert ledger_matches_balances()
 
 
@@ -446,3 +459,28 @@ async def test_ten_thousand_customers_preview_and_post_in_a_worker_while_keys_ar
         await wait_for(pilot, lambda: "已标记 0" in text_of(screen, "#status") and not screen._loading, timeout=30)
     assert Customer.select().where(Customer.balance_fen == 100).count() == 10_000
     assert ledger_matches_balances()
+
+
+async def test_f1_opens_the_help_inside_a_dialog_and_closes_it_again(ui):
+    """F1 did nothing in the batch dialog: a modal dialog does not pass the app's keys on."""
+    from jxc_tui.screens.help import HelpScreen
+
+    app = ui.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "finance", ui.actors.password)
+        await search(pilot, "C00")
+        await to_list(pilot)
+        await pilot.press("space", "b")
+        dialog = app.screen
+        assert isinstance(dialog, BatchDialog)
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        from rich.console import Console
+
+        console = Console(width=100, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
+        for static in app.screen.query("Static"):
+            console.print(static.content)
+        shown = console.export_text()
+        assert "Ctrl+S" in shown and "预览" in shown and "下一项" in shown
+        await pilot.press("f1")
+        assert app.screen is dialog

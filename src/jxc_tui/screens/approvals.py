@@ -55,10 +55,11 @@ class ApprovalsScreen(Screen[None]):
         table: DataTable[object] = DataTable(id="requests", cursor_type="row", zebra_stripes=True)
         table.add_column("#", width=4)
         table.add_column(t("col.when"), width=16)
-        table.add_column(t("col.customer"), width=16)
+        # 80 columns: 4+16+13+change+8+9 and 2 of padding each; Enter shows a row in full
+        table.add_column(t("col.customer"), width=13)
         table.add_column(Text(t("col.change"), justify="right"))  # money: sized to the widest
         table.add_column(t("request.requester"), width=8)
-        table.add_column(t("request.status"), width=6)
+        table.add_column(t("request.status"), width=9)
         yield table
         yield Static(id="approvals-status", markup=False)
         yield Static(t("approvals.hint"), classes="hint", markup=False)
@@ -95,9 +96,9 @@ class ApprovalsScreen(Screen[None]):
         for _, key, item in entries:
             if isinstance(item, BatchView):
                 table.add_row(cell(f"B{item.id}"), cell(clock.format_local(item.created_at)),
-                              cell(t("batch.approvals_row", id=item.id, what=item.describe())),
+                              cell(t("batch.approvals_row", n=f"{item.pending:,}", what=item.describe())),
                               money_cell(item.total_change, signed=True), cell(item.actor_name),
-                              cell(t("batches.pending", n=f"{item.pending:,}"), style="yellow"), key=key)
+                              cell(t("request.status.pending"), style="yellow"), key=key)
             else:
                 table.add_row(cell(item.id), cell(clock.format_local(item.requested_at)),
                               cell(f"{item.customer_code} {item.customer_name}"), money_cell(item.change, signed=True),

@@ -9,11 +9,12 @@ approval where a row is above the limit.
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Footer, Static
 
 from .. import clock
 from ..i18n import t
@@ -34,7 +35,7 @@ def batch_state(b: BatchView) -> str:
     if b.pending:
         parts.append(t("batches.pending", n=f"{b.pending:,}"))
     if b.undone_by:
-        parts.append(t("batches.undone", id=b.undone_by))
+        parts.append(t("batches.undo_waiting" if b.undo_pending else "batches.undone", id=b.undone_by))
     if b.rerun_of:
         parts.append(t("batches.rerun", id=b.rerun_of))
     return " ".join(parts)
@@ -48,19 +49,12 @@ class BatchesScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(t("batches.title"), classes="section", markup=False)
-        table: DataTable[object] = DataTable(id="batches", cursor_type="row", zebra_stripes=True)
-        table.add_column("#", width=5)
-        table.add_column(t("col.when"), width=16)
-        table.add_column(t("col.who"), width=8)
-        table.add_column(t("batches.what"), width=18)
-        table.add_column(Text(t("batches.rows"), justify="right"), width=7)
-        table.add_column(Text(t("col.change"), justify="right"))  # money: sized to the widest
-        table.add_column(t("request.status"), width=10)
-        yield table
+        yield VirtualTable(id="batches")
         yield Static(id="batches-status", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
+        self.batches: list[BatchView] = []
         self.reload()
         self.set_focus(self.query_one("#batches"))
 
@@ -69,21 +63,31 @@ class BatchesScreen(Screen[None]):
 
     def reload(self) -> None:
         ok, rows = self.app.attempt(batch.list_batches, self.app.actor, limit=PAGE)
-        self.batches = rows or []
-        table = self.query_one("#batches", DataTable)
-        cursor = table.cursor_row
-        table.clear()
-        for b in self.batches:
-            table.add_row(cell(b.id), cell(clock.format_local(b.created_at)), cell(b.actor_name), cell(b.describe()),
-                          Text(f"{b.row_count:,}", justify="right"), money_cell(b.total_change, signed=True),
-                          cell(batch_state(b), style="yellow" if b.pending else ""), key=str(b.id))
-        if self.batches:
-            table.move_cursor(row=min(cursor, len(self.batches) - 1))
+        self.batches = batches = rows or []
+        table = self.query_one("#batches", VirtualTable)
+        cursor = table.cursor
+        m = max((len(format_amount(b.posted_change, signed=True)) for b in batches), default=8)
+        m = max(m, len(t("batches.posted")) * 2)
+        state = max((cell_len(batch_state(b)) for b in batches), default=4)
+        state = min(max(state, 4), 16)
+        # 80 columns: what takes the rest (Enter shows all of it)
+        what = max(8, (self.size.width or 80) - 4 - 16 - 8 - 6 - m - state - 7 - 2 - 1)
+        columns = [Column("#", 4, "right"), Column(t("col.when"), 16), Column(t("col.who"), 8),
+                   Column(t("batches.what"), what), Column(t("batches.rows"), 6, "right"),
+                   Column(t("batches.posted"), m, "right"), Column(t("request.status"), state)]
+        table.set_rows(len(batches), lambda i: (
+            cell(batches[i].id), cell(clock.format_local(batches[i].created_at)), cell(batches[i].actor_name),
+            cell(batches[i].describe()), Text(f"{batches[i].row_count:,}"),
+            money_cell(batches[i].posted_change, signed=True),
+            cell(batch_state(batches[i]), style="yellow" if batches[i].pending else "")), columns)
+        if batches:
+            table.cursor = min(cursor, len(batches) - 1)
         self.query_one("#batches-status", Static).update(
-            t("list.count", shown=len(self.batches), more="") if self.batches else t("batches.none"))
+            t("list.count", shown=len(batches), more="") if batches else t("batches.none"))
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        self.app.push_screen(BatchScreen(int(event.row_key.value or 0)))
+    def on_virtual_table_selected(self, event: VirtualTable.Selected) -> None:
+        if self.app.screen is self:
+            self.app.push_screen(BatchScreen(self.batches[event.index].id))
 
     def action_refresh(self) -> None:
         self.reload()
@@ -133,7 +137,9 @@ class BatchScreen(Screen[None]):
         self.lines = lines or []
         self.query_one("#batch-title", Static).update(t("batch.title", id=view.id, what=view.describe()))
         meta = label((f"{t('col.who')} ", "dim"), view.actor_name, (f"  {t('col.when')} ", "dim"),
-                     clock.format_local(view.created_at), (f"  {t('col.reason')} ", "dim"), view.reason or "-")
+                     clock.format_local(view.created_at), (f"  {t('col.reason')} ", "dim"), view.reason or "-",
+                     (f"\n{t('batch.planned')} ", "dim"), format_amount(view.total_change, signed=True),
+                     (f"  {t('batch.posted_so_far')} ", "dim"), format_amount(view.posted_change, signed=True))
         if view.file_name:
             meta.append_text(label(("\n" + t("batch.file") + " ", "dim"), view.file_name,
                                    ("  SHA-256 ", "dim"), view.file_sha256[:16] + "…"))
@@ -145,7 +151,7 @@ class BatchScreen(Screen[None]):
         m = max(8, max((len(format_amount(max(abs(x.old), abs(x.new), abs(x.change)))) + 1 for x in lines),
                        default=8))
         columns = [Column(t("list.code"), 10), Column(t("list.name"), max(8, 80 - 10 - 3 * m - 10 - 8 - 8)),
-                   Column(t("preview.col.current"), m, "right"), Column(t("preview.col.new"), m, "right"),
+                   Column(t("preview.col.then"), m, "right"), Column(t("preview.col.new"), m, "right"),
                    Column(t("col.change"), m, "right"), Column(t("request.status"), 10)]
         self.query_one(VirtualTable).set_rows(len(lines), lambda i: self._cells(lines[i]), columns)
         self.query_one("#batch-status", Static).update(t("batch.hint", n=f"{len(lines):,}"))

@@ -264,19 +264,36 @@ class CustomersScreen(FieldFlow, Screen[None]):
         row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
         return self.rows.get(int(row_key.value)) if row_key.value is not None else None
 
+    def refresh_rows(self) -> None:
+        """Re-read every customer on screen and redraw the rows that changed:
+        after approvals and batches, decided on other screens, the list shows
+        the balances as they are now."""
+        if not self.rows:
+            return
+        ok, fresh = self.app.attempt(customers.get_customers, self.app.actor, list(self.rows))
+        if not ok or fresh is None:
+            return
+        for customer_id, now in fresh.items():
+            if now != self.rows.get(customer_id):
+                self.rows[customer_id] = now
+                self._draw_row(customer_id, now)
+
+    def _draw_row(self, customer_id: int, c: CustomerView) -> None:
+        key = str(customer_id)
+        table = self.table
+        table.update_cell(key, "mark", self._mark_cell(customer_id))
+        table.update_cell(key, "code", cell(c.code))
+        table.update_cell(key, "name", cell(c.name))
+        table.update_cell(key, "phone", cell(c.phone))
+        table.update_cell(key, "debt", money_cell(c.balance), update_width=True)  # never cut a figure
+
     def refresh_customer(self, customer_id: int) -> None:
         """Re-read one customer and redraw its row (after a change made elsewhere)."""
         ok, fresh = self.app.attempt(customers.get_customer, self.app.actor, customer_id)
         if not ok or fresh is None or customer_id not in self.rows:
             return
         self.rows[customer_id] = fresh
-        key = str(customer_id)
-        table = self.table
-        table.update_cell(key, "mark", self._mark_cell(customer_id))
-        table.update_cell(key, "code", cell(fresh.code))
-        table.update_cell(key, "name", cell(fresh.name))
-        table.update_cell(key, "phone", cell(fresh.phone))
-        table.update_cell(key, "debt", money_cell(fresh.balance), update_width=True)  # never cut a figure
+        self._draw_row(customer_id, fresh)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
@@ -344,7 +361,7 @@ class CustomersScreen(FieldFlow, Screen[None]):
         if actor is not None and not any(actor.can(p) for p in ("debt.approve", "debt.adjust", "ledger.post")):
             self.app.require("debt.approve", t("key.approvals"))  # says "no permission"; nothing opens
             return
-        self.app.push_screen(ApprovalsScreen())
+        self.app.push_screen(ApprovalsScreen(), lambda _: self.refresh_rows())
 
     # --- marks and batches --------------------------------------------------------
 
@@ -428,7 +445,7 @@ class CustomersScreen(FieldFlow, Screen[None]):
     def action_batches(self) -> None:
         from .batches import BatchesScreen
 
-        self.app.push_screen(BatchesScreen(), lambda _: self.start_search())
+        self.app.push_screen(BatchesScreen(), lambda _: self.refresh_rows())
 
     def action_export(self) -> None:
         from .export_dialog import start_export

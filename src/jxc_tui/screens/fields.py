@@ -15,7 +15,9 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widget import Widget
 
-ENTER = Binding("enter", "enter", "Enter", show=False, priority=True)
+from ..i18n import t
+
+ENTER = Binding("enter", "enter", t("key.enter"), show=False, priority=True)
 
 
 class EnterPressed(Message):

@@ -24,6 +24,8 @@ def _one_key(key: str) -> str:
         return f"Shift+{key}"
     if re.fullmatch(r"f\d{1,2}", key):  # function keys: F1, F2 ...
         return key.upper()
+    if re.fullmatch(r"ctrl\+[a-z]", key):  # as printed on the key: Ctrl+S
+        return "Ctrl+" + key[-1].upper()
     return (key.replace("ctrl+", "Ctrl+").replace("slash", "/").replace("escape", "Esc")
             .replace("enter", "Enter").replace("space", "Space").replace("asterisk", "*"))
 

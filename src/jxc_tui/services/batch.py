@@ -219,8 +219,10 @@ class BatchView:
     total_change: Decimal
     rerun_of: int | None
     undoes: int | None
-    undone_by: int | None  # the batch that undid this one
+    undone_by: int | None  # the undo batch that reversed some of it, or whose reversals wait
     pending: int  # its requests still waiting for approval
+    undo_pending: bool = False  # undone_by has reversed nothing yet: its reversals wait for approval
+    posted_change: Decimal = Decimal("0.00")  # the change its posted entries made so far
 
     def describe(self) -> str:
         return describe(self.kind, self.operation, self.figure, self.file_name, self.undoes)
@@ -278,15 +280,18 @@ class BatchPlan:
     def summary(self) -> str:
         """The preview in one or two sentences: how many rows post now, how
         many go for approval, the total, and what was refused and why."""
-        text = t("batch.summary", what=self.describe(), count=self.count, now=self.posts_now_count,
-                 approval=self.approval_count, total=format_amount(self.total_change, signed=True))
+        now_total = from_fen(sum(r.change_fen for r in self.rows if r.posts_now))
+        text = t("batch.summary", what=self.describe(), count=f"{self.count:,}", now=f"{self.posts_now_count:,}",
+                 approval=f"{self.approval_count:,}", total=format_amount(self.total_change, signed=True),
+                 now_total=format_amount(now_total, signed=True))
         if self.refused:
-            kinds = "、".join(f"{t('batch.refusal.' + kind)} {n}" for kind, n in self.refused_by_kind().most_common())
-            text += t("batch.summary_refused", n=len(self.refused), kinds=kinds)
+            kinds = t("list.separator").join(f"{t('batch.refusal.' + kind)} {n:,}"
+                                             for kind, n in self.refused_by_kind().most_common())
+            text += t("batch.summary_refused", n=f"{len(self.refused):,}", kinds=kinds)
         if self.cancels:
-            text += t("batch.summary_withdraw", n=len(self.cancels))
+            text += t("batch.summary_withdraw", n=f"{len(self.cancels):,}")
         if self.over_credit_count:
-            text += t("batch.summary_credit", n=self.over_credit_count)
+            text += t("batch.summary_credit", n=f"{self.over_credit_count:,}")
         return text
 
 
@@ -300,10 +305,12 @@ class BatchResult:
     posted: int
     requested: int
     cancelled: int = 0
+    requested_change: Decimal = Decimal("0.00")  # waits for approval: no balance moved by it yet
 
     def summary(self) -> str:
-        text = t("batch.posted", id=self.batch.id, posted=self.posted, requested=self.requested,
-                 total=format_amount(self.batch.total_change, signed=True))
+        text = t("batch.posted", id=self.batch.id, posted=f"{self.posted:,}", requested=f"{self.requested:,}",
+                 posted_total=format_amount(self.batch.posted_change, signed=True),
+                 requested_total=format_amount(self.requested_change, signed=True))
         if self.cancelled:
             text += t("batch.cancelled_requests", n=self.cancelled)
         return text
@@ -476,16 +483,35 @@ def plan_file(actor: Actor, path: str | os.PathLike[str], *, reason: str = "",
 
 def _undo_state(batch_id: int) -> tuple[list[LedgerEntry], list[int], str]:
     """The batch's posted entries, its pending requests, and a token of both
-    (posting an undo refuses if they changed since the preview)."""
+    and of the reversals of its entries, posted or waiting (posting an undo
+    refuses if any of it changed since the preview)."""
     entries = list(LedgerEntry.select(LedgerEntry.id, LedgerEntry.customer, LedgerEntry.amount_fen)
                    .where(LedgerEntry.batch == batch_id).order_by(LedgerEntry.id))
     pending = [r.id for r in ChangeRequest.select(ChangeRequest.id).where(
         (ChangeRequest.batch == batch_id) & (ChangeRequest.status == PENDING)).order_by(ChangeRequest.id)]
     ids = [e.id for e in entries]
-    reversed_ids = {e.reverses_id for e in LedgerEntry.select(LedgerEntry.reverses).where(
-        LedgerEntry.reverses.in_(ids))} if ids else set()
-    state = _fingerprint(ids, sorted(reversed_ids), pending)
+    reversed_ids = sorted(_reversals_of(batch_id))
+    waiting = sorted(_reversals_waiting(batch_id).values())
+    state = _fingerprint(ids, reversed_ids, pending, waiting)
     return entries, pending, state
+
+
+def _entries_of(batch_id: int) -> Any:
+    # a subquery, not a list of ids: 100,000 ids are more parameters than PostgreSQL takes
+    return LedgerEntry.select(LedgerEntry.id).where(LedgerEntry.batch == batch_id)
+
+
+def _reversals_of(batch_id: int) -> dict[int, int]:
+    """The batch's entries that were reversed: entry id -> its reversal's id."""
+    reversal = LedgerEntry.alias()
+    return {r: i for i, r in reversal.select(reversal.id, reversal.reverses)
+            .where(reversal.reverses.in_(_entries_of(batch_id))).tuples()}
+
+
+def _reversals_waiting(batch_id: int) -> dict[int, int]:
+    """The batch's entries whose reversal waits for approval: entry id -> the request's id."""
+    return {r: i for i, r in ChangeRequest.select(ChangeRequest.id, ChangeRequest.reverses).where(
+        ChangeRequest.reverses.in_(_entries_of(batch_id)) & (ChangeRequest.status == PENDING)).tuples()}
 
 
 def plan_undo(actor: Actor, batch_id: int, reason: str, *, progress: Progress = _noop) -> BatchPlan:
@@ -506,10 +532,8 @@ def plan_undo(actor: Actor, batch_id: int, reason: str, *, progress: Progress = 
     plan = BatchPlan(UNDO, "undo", "", reason, _fingerprint(UNDO, b.id), None, undoes=b.id,
                      cancels=tuple(pending), state=state)
     planner = _Planner(actor, plan)
-    ids = [e.id for e in entries]
-    reversed_by = approvals.reversed_by(ids)
-    waiting = {r.reverses_id: r.id for r in ChangeRequest.select(ChangeRequest.id, ChangeRequest.reverses).where(
-        ChangeRequest.reverses.in_(ids) & (ChangeRequest.status == PENDING))} if ids else {}
+    reversed_by = _reversals_of(b.id)
+    waiting = _reversals_waiting(b.id)
     found = _customers(Customer.id, sorted({e.customer_id for e in entries}), progress, len(entries))
     for e in entries:
         c = found[e.customer_id]
@@ -557,10 +581,7 @@ def _check_unchanged(actor: Actor, plan: BatchPlan) -> None:
                          current=format_amount(now[first.customer_id].balance_fen, fen=True))
     if plan.kind == UNDO:
         assert plan.undoes is not None
-        done = Batch.get_or_none(Batch.undoes == plan.undoes)
-        if done is not None:
-            raise Refused("batch.already_undone", id=plan.undoes, undo=done.id, who=done.actor_name,
-                          when=clock.format_local(done.created_at))
+        # another undo since the preview -- posted or waiting -- shows in the state
         if _undo_state(plan.undoes)[2] != plan.state:
             raise BatchStale("batch.undo_stale", id=plan.undoes)
 
@@ -618,7 +639,8 @@ def post(actor: Actor, plan: BatchPlan, *, skip_refused: bool = False, run_again
             _withdraw(actor, list(plan.cancels), plan.reason, b.id, now)
             progress("post", total, total)
         view = _view(Batch.get_by_id(b.id))
-    return BatchResult(view, plan.posts_now_count, plan.approval_count, len(plan.cancels))
+    return BatchResult(view, plan.posts_now_count, plan.approval_count, len(plan.cancels),
+                       from_fen(sum(r.change_fen for r in plan.rows if not r.posts_now)))
 
 
 def _already_run(earlier: BatchView) -> BatchAlreadyRun:
@@ -681,8 +703,9 @@ def _post_rows(actor: Actor, rows: Sequence[PlanRow], batch_id: int, source: str
 def _withdraw(actor: Actor, request_ids: list[int], reason: str, batch_id: int, at: datetime) -> None:
     """An undo withdraws the undone batch's requests that still wait: approved
     later, they would post what the undo took back."""
-    requests = list(ChangeRequest.select(ChangeRequest.id, ChangeRequest.customer)
-                    .where(ChangeRequest.id.in_(request_ids)))
+    requests = [r for i in range(0, len(request_ids), CHUNK) for r in
+                ChangeRequest.select(ChangeRequest.id, ChangeRequest.customer)
+                .where(ChangeRequest.id.in_(request_ids[i:i + CHUNK]))]
     approvals.close_requests(actor, CANCELLED, reason, request_ids, at=at)
     audit.record_many([audit.event_fields(actor, "debt.cancel", entity="change_request", entity_id=r.id,
                                           customer_id=r.customer_id, after={"status": CANCELLED, "batch": batch_id},
@@ -705,11 +728,11 @@ class BatchDecision:
             return t("batch.rejected", id=self.batch_id, n=self.rejected)
         text = t("batch.approved", id=self.batch_id, n=self.approved)
         if self.stale:
-            text += t("batch.approved_stale", n=self.stale, codes="、".join(self.stale_codes))
+            text += t("batch.approved_stale", n=self.stale, codes=t("list.separator").join(self.stale_codes))
         return text
 
 
-def _pending_of(actor: Actor, batch_id: int) -> list[ChangeRequest]:
+def _pending_of(actor: Actor, batch_id: int, own: str = "request.own") -> list[ChangeRequest]:
     b = Batch.get_or_none(Batch.id == batch_id)
     if b is None:
         raise NotFound("batch.not_found", id=batch_id)
@@ -718,7 +741,7 @@ def _pending_of(actor: Actor, batch_id: int) -> list[ChangeRequest]:
     if not pending:
         raise Refused("batch.none_pending", id=batch_id)
     if any(approvals.is_requester(r, actor) for r in pending):
-        raise Refused("request.own")
+        raise Refused(own, id=batch_id)
     return pending
 
 
@@ -772,7 +795,7 @@ def reject_batch(actor: Actor, batch_id: int, note: str) -> BatchDecision:
     require(actor, "debt.approve")
     note = clean_reason(note, field="reject_note")
     with checked_write(actor, "debt.approve"):
-        pending = _pending_of(actor, batch_id)
+        pending = _pending_of(actor, batch_id, own="batch.own_reject")
         now = clock.utcnow()
         approvals.close_requests(actor, REJECTED, note, [r.id for r in pending], at=now)
         audit.append(actor, [audit.event_fields(actor, "batch.reject", entity="batch", entity_id=batch_id,
@@ -787,15 +810,8 @@ def reject_batch(actor: Actor, batch_id: int, note: str) -> BatchDecision:
 # --- reading --------------------------------------------------------------------------------------------
 
 
-def _view(b: Batch, pending: int | None = None, undone_by: int | None | bool = False) -> BatchView:
-    if pending is None:
-        pending = ChangeRequest.select().where((ChangeRequest.batch == b.id) & (ChangeRequest.status == PENDING)).count()
-    if undone_by is False:
-        undo = Batch.select(Batch.id).where(Batch.undoes == b.id).first()
-        undone_by = undo.id if undo else None
-    return BatchView(b.id, b.kind, b.operation, b.amount, b.reason, b.file_name, b.file_sha256, b.actor_name,
-                     b.created_at, b.row_count, b.posted_count, b.requested_count, b.skipped_count,
-                     from_fen(b.total_change_fen), b.rerun_of_id, b.undoes_id, undone_by, pending)
+def _view(b: Batch) -> BatchView:
+    return _views([b])[0]
 
 
 def get_batch(actor: Actor, batch_id: int) -> BatchView:
@@ -807,14 +823,35 @@ def get_batch(actor: Actor, batch_id: int) -> BatchView:
 
 
 def _views(batches: list[Batch]) -> list[BatchView]:
+    """Views with what the ledger and the requests say now: requests still
+    waiting, the change posted so far, and the undo that counts -- one that
+    reversed something, or whose reversals wait; a rejected or stale undo
+    reversed nothing and does not."""
     ids = [b.id for b in batches]
     if not ids:
         return []
+    undos = dict(Batch.select(Batch.id, Batch.undoes).where(Batch.undoes.in_(ids)).tuples())
+    every = ids + list(undos)
     pending = dict(ChangeRequest.select(ChangeRequest.batch, fn.COUNT(ChangeRequest.id))
-                   .where(ChangeRequest.batch.in_(ids) & (ChangeRequest.status == PENDING))
+                   .where(ChangeRequest.batch.in_(every) & (ChangeRequest.status == PENDING))
                    .group_by(ChangeRequest.batch).tuples())
-    undone = dict(Batch.select(Batch.undoes, Batch.id).where(Batch.undoes.in_(ids)).tuples())
-    return [_view(b, pending.get(b.id, 0), undone.get(b.id)) for b in batches]
+    posted = {k: (int(total or 0), int(n)) for k, total, n in
+              LedgerEntry.select(LedgerEntry.batch, fn.SUM(LedgerEntry.amount_fen), fn.COUNT(LedgerEntry.id))
+              .where(LedgerEntry.batch.in_(every)).group_by(LedgerEntry.batch).tuples()}
+    undone: dict[int, tuple[int, bool]] = {}
+    for undo_id in sorted(undos):  # the latest that counts wins
+        did, waits = posted.get(undo_id, (0, 0))[1] > 0, pending.get(undo_id, 0) > 0
+        if did or waits:
+            undone[undos[undo_id]] = (undo_id, not did)
+    views = []
+    for b in batches:
+        undo_id, waiting = undone.get(b.id, (None, False))
+        views.append(BatchView(
+            b.id, b.kind, b.operation, b.amount, b.reason, b.file_name, b.file_sha256, b.actor_name, b.created_at,
+            b.row_count, b.posted_count, b.requested_count, b.skipped_count, from_fen(b.total_change_fen),
+            b.rerun_of_id, b.undoes_id, undo_id, pending.get(b.id, 0), waiting,
+            from_fen(posted.get(b.id, (0, 0))[0])))
+    return views
 
 
 def list_batches(actor: Actor, *, limit: int = 200, before_id: int | None = None) -> list[BatchView]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -101,6 +102,18 @@ def _get(customer_id: int) -> Customer:
 def get_customer(actor: Actor, customer_id: int) -> CustomerView:
     require(actor, "customer.view")
     return view(_get(customer_id))
+
+
+def get_customers(actor: Actor, customer_ids: Sequence[int]) -> dict[int, CustomerView]:
+    """The customers of ``customer_ids`` as they are now (missing ones left
+    out): what the list re-reads after changes made on other screens."""
+    require(actor, "customer.view")
+    found: dict[int, CustomerView] = {}
+    ids = list(customer_ids)
+    for i in range(0, len(ids), 500):
+        for c in Customer.select().where(Customer.id.in_(ids[i:i + 500])):
+            found[c.id] = view(c)
+    return found
 
 
 def find_by_code(actor: Actor, code: str) -> CustomerView | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from ..errors import JxcError, NotFound, ValidationError
 from ..i18n import t
 from ..models import Customer, LedgerEntry
 from ..money import from_fen
+from ..text import safe_file_name
 from . import audit, customers
 from .policy import Actor, checked_write, require
 from .tabular import write_table
@@ -62,14 +64,22 @@ def _target(path: str | os.PathLike[str], overwrite: bool) -> Path:
 
 def _write(actor: Actor, action: str, path: Path, header: list[str], rows: Iterator[list[Any]],
            details: dict[str, Any], progress: ExportProgress | None, permissions: tuple[str, ...]) -> ExportReport:
-    partial = path.with_name(f".{path.stem}.partial{path.suffix}")  # the suffix says CSV or XLSX
+    try:
+        # a name of our own beside the target (never someone's file), ending as
+        # the target does: the suffix says CSV or XLSX
+        fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".partial{path.suffix}", dir=path.parent)
+        os.close(fd)
+        partial = Path(name)
+    except OSError as error:
+        raise ExportFailed(path=path, reason=error.strerror or error) from None
     try:
         with read_snapshot():
             count = write_table(partial, header, rows, progress=progress)
         digest = hashlib.sha256(partial.read_bytes()).hexdigest()
         with checked_write(actor, *permissions):
             event_id = audit.record(actor, action, entity="file", entity_id=digest,
-                                    after={"file": path.name, "rows": count, "sha256": digest, **details})
+                                    after={"file": safe_file_name(path.name), "rows": count, "sha256": digest,
+                                           **details})
             os.replace(partial, path)
     except OSError as error:
         raise ExportFailed(path=path, reason=error.strerror or error) from None

@@ -39,6 +39,7 @@ from xml.etree import ElementTree
 
 from ..errors import ImportRefused
 from ..i18n import t
+from ..text import safe_file_name
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_XLSX_XML_BYTES = 256 * 1024 * 1024  # what the sheet unpacks to: a guard against zip bombs
@@ -92,7 +93,7 @@ def read_table(path: str | os.PathLike[str]) -> Table:
     else:
         text, fmt = _decode(data)
         rows = _csv_rows(text)
-    table = Table(p, p.name, digest, fmt)
+    table = Table(p, safe_file_name(p.name), digest, fmt)  # stored with the batch and shown: no controls
     for record in rows:
         if not any(cell.strip() for cell in record.cells):
             continue  # blank line, or a row of empty cells as spreadsheets write them
