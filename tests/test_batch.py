@@ -430,6 +430,10 @@ def test_c04_chinese_excel_files_set_the_debts_with_their_reasons(db, actors, na
     reasons = [e.reason for e in LedgerEntry.select().where(LedgerEntry.batch == result.batch.id).order_by(
         LedgerEntry.customer)]
     assert reasons == ["对账调整", "补录送货单"]
+    # C07: an import of two rows is two history rows whose source names the file
+    for cid in (c1, c2):
+        row = next(r for r in history.customer_history(actors.viewer, cid) if r.is_money)
+        assert row.source == f"batch:{result.batch.id} import:{name}"
     (event,) = AuditEvent.select().where(AuditEvent.action == "batch.post")
     after = audit._loads(event.after)
     assert after["file"] == name and len(after["sha256"]) == 64 and after["count"] == 2

@@ -133,6 +133,8 @@ def test_exports_need_the_permission_and_are_audited(books, capsys, tmp_path):
     assert "北京华夏" in out.read_text(encoding="utf-8-sig")
     assert books("export", "customers", str(out), user="fin", password=FIN_PW + "x") == 1
     assert "已存在" in capsys.readouterr().err
+    assert books("export", "customers", str(tmp_path / "c.txt"), user="fin", password=FIN_PW + "x") == 1
+    assert "须以 .csv 或 .xlsx 结尾" in capsys.readouterr().err and not (tmp_path / "c.txt").exists()
     xlsx = tmp_path / "h.xlsx"
     assert books("export", "history", str(xlsx), "--customer", "C001", user="fin", password=FIN_PW + "x") == 0
     from openpyxl import load_workbook

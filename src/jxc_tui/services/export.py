@@ -53,6 +53,8 @@ class ExportFailed(JxcError):
 
 def _target(path: str | os.PathLike[str], overwrite: bool) -> Path:
     p = Path(path).expanduser()
+    if p.suffix.lower() not in (".csv", ".xlsx") and not p.is_dir():
+        raise ValidationError("export.bad_suffix", path=p, suffix=p.suffix or "-")  # .txt would be a CSV in disguise
     if p.is_dir():
         raise ValidationError("file.is_directory", path=p)
     if p.exists() and not overwrite:
