@@ -277,7 +277,12 @@ async def test_import_a_file_with_a_bad_row_names_it_writes_nothing_and_skips_it
         assert table.row_count == 1
         line, code, why = (c.plain for c in table._row(0))
         assert (line, code) == ("3", "C999") and "没有编码为 C999 的客户" in why
-        await pilot.press("f", "s", "y")
+        await pilot.press("f", "enter")  # a row in full: its own reason
+        from jxc_tui.screens.details import DetailsDialog
+
+        assert isinstance(app.screen, DetailsDialog)
+        assert ("原因", "对账") in [(k, str(v)) for k, v in app.screen.pairs]
+        await pilot.press("escape", "s", "y")
         await wait_back(pilot)
         assert balance(ui, "C001") == Decimal("3500.00")
         assert balance(ui, "C003") == Decimal("1600.50")

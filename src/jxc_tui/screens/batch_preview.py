@@ -125,6 +125,29 @@ class BatchPreviewScreen(Screen[BatchResult | None]):
                  rows=plan.count, refused=len(plan.refused))
         self.query_one("#preview-status", Static).update(view + " · " + t("preview.hint"))
 
+    def on_virtual_table_selected(self, event: VirtualTable.Selected) -> None:
+        """Enter: the row in full -- the reason (a file's rows carry their own), the line, the route."""
+        from .details import DetailsDialog
+
+        if self.app.screen is not self:
+            return
+        if self.showing_refused:
+            r = self.plan.refused[event.index]
+            pairs: list[tuple[str, object]] = [(t("preview.col.line"), r.line or "-"), (t("list.code"), r.code),
+                                               (t("preview.col.problem"), r.message)]
+            self.app.push_screen(DetailsDialog(r.code, pairs))
+            return
+        row = self.plan.rows[event.index]
+        pairs = [(t("list.code"), row.code), (t("list.name"), row.name),
+                 (t("preview.col.current"), format_amount(row.old)), (t("preview.col.new"), format_amount(row.new)),
+                 (t("col.change"), format_amount(row.change, signed=True)), (t("col.reason"), row.reason),
+                 (t("preview.col.route"), batch.route_label(row))]
+        if row.line:
+            pairs.append((t("preview.col.line"), row.line))
+        if row.over_credit and row.credit_limit_fen is not None:
+            pairs.append((t("field.credit_limit"), format_amount(row.credit_limit_fen, fen=True)))
+        self.app.push_screen(DetailsDialog(f"{row.code} {row.name}", pairs))
+
     # --- keys ----------------------------------------------------------------------------------
 
     def action_toggle_refused(self) -> None:
