@@ -348,13 +348,15 @@ def test_a_rejected_undo_reversed_nothing_so_the_batch_can_be_undone_again(db, a
     assert undo.requested == 2  # above finance's limit: the reversals wait
     waiting = batch.get_batch(actors.viewer, done.batch.id)
     assert waiting.undone_by == undo.batch.id and waiting.undo_pending
+    assert batch.get_batch(actors.viewer, undo.batch.id).pending_change == D("-30000.00")  # what approval would post
     with pytest.raises(Refused, match="等待审核"):
         batch.plan_undo(actors.finance, done.batch.id, "再撤")
     batch.reject_batch(actors.admin, undo.batch.id, "不撤了")
     view = batch.get_batch(actors.viewer, done.batch.id)
     assert view.undone_by is None and not view.undo_pending
     assert view.posted_change == D("30000.00")
-    assert batch.get_batch(actors.viewer, undo.batch.id).posted_change == D("0.00")
+    rejected = batch.get_batch(actors.viewer, undo.batch.id)
+    assert (rejected.posted_change, rejected.pending_change, rejected.not_posted) == (D("0.00"), D("0.00"), 2)
     again = batch.plan_undo(actors.finance, done.batch.id, "还是要撤")
     assert again.count == 2
     second = batch.post(actors.finance, again)

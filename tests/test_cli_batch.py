@@ -148,9 +148,15 @@ def test_exports_need_the_permission_and_are_audited(books, capsys, tmp_path):
         from jxc_tui.models import AuditEvent
 
         actions = [e.action for e in AuditEvent.select().where(AuditEvent.action.startswith("export."))]
+        every = {e.action for e in AuditEvent.select(AuditEvent.action).distinct()}
     finally:
         close_database()
     assert actions == ["export.customers", "export.history"]
+    # the change log names each of them in words, never as a raw key
+    from jxc_tui.i18n import MESSAGES
+
+    for lang in ("zh", "en"):
+        assert not [a for a in every if f"action.{a}" not in MESSAGES[lang]], lang
 
 
 def test_file_names_with_terminal_controls_or_bad_bytes_are_stored_and_shown_safely(books, tmp_path, capsys):

@@ -97,7 +97,7 @@ class ApprovalsScreen(Screen[None]):
             if isinstance(item, BatchView):
                 table.add_row(cell(f"B{item.id}"), cell(clock.format_local(item.created_at)),
                               cell(t("batch.approvals_row", n=f"{item.pending:,}", what=item.describe())),
-                              money_cell(item.total_change, signed=True), cell(item.actor_name),
+                              money_cell(item.pending_change, signed=True), cell(item.actor_name),
                               cell(t("request.status.pending"), style="yellow"), key=key)
             else:
                 table.add_row(cell(item.id), cell(clock.format_local(item.requested_at)),

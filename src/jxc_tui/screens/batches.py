@@ -36,6 +36,8 @@ def batch_state(b: BatchView) -> str:
         parts.append(t("batches.pending", n=f"{b.pending:,}"))
     if b.undone_by:
         parts.append(t("batches.undo_waiting" if b.undo_pending else "batches.undone", id=b.undone_by))
+    if b.not_posted:
+        parts.append(t("batches.not_posted", n=f"{b.not_posted:,}"))
     if b.rerun_of:
         parts.append(t("batches.rerun", id=b.rerun_of))
     return " ".join(parts)

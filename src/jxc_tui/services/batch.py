@@ -223,6 +223,8 @@ class BatchView:
     pending: int  # its requests still waiting for approval
     undo_pending: bool = False  # undone_by has reversed nothing yet: its reversals wait for approval
     posted_change: Decimal = Decimal("0.00")  # the change its posted entries made so far
+    pending_change: Decimal = Decimal("0.00")  # the change its waiting requests would make
+    not_posted: int = 0  # its requests rejected, stale or withdrawn: never posted
 
     def describe(self) -> str:
         return describe(self.kind, self.operation, self.figure, self.file_name, self.undoes)
@@ -832,9 +834,13 @@ def _views(batches: list[Batch]) -> list[BatchView]:
         return []
     undos = dict(Batch.select(Batch.id, Batch.undoes).where(Batch.undoes.in_(ids)).tuples())
     every = ids + list(undos)
-    pending = dict(ChangeRequest.select(ChangeRequest.batch, fn.COUNT(ChangeRequest.id))
-                   .where(ChangeRequest.batch.in_(every) & (ChangeRequest.status == PENDING))
-                   .group_by(ChangeRequest.batch).tuples())
+    requests: dict[int, dict[str, tuple[int, int]]] = {}  # batch -> status -> (count, change)
+    for k, status, n, total in (ChangeRequest.select(ChangeRequest.batch, ChangeRequest.status,
+                                                     fn.COUNT(ChangeRequest.id), fn.SUM(ChangeRequest.change_fen))
+                                .where(ChangeRequest.batch.in_(every))
+                                .group_by(ChangeRequest.batch, ChangeRequest.status).tuples()):
+        requests.setdefault(k, {})[status] = (int(n), int(total or 0))
+    pending = {k: by[PENDING][0] for k, by in requests.items() if PENDING in by}
     posted = {k: (int(total or 0), int(n)) for k, total, n in
               LedgerEntry.select(LedgerEntry.batch, fn.SUM(LedgerEntry.amount_fen), fn.COUNT(LedgerEntry.id))
               .where(LedgerEntry.batch.in_(every)).group_by(LedgerEntry.batch).tuples()}
@@ -850,7 +856,9 @@ def _views(batches: list[Batch]) -> list[BatchView]:
             b.id, b.kind, b.operation, b.amount, b.reason, b.file_name, b.file_sha256, b.actor_name, b.created_at,
             b.row_count, b.posted_count, b.requested_count, b.skipped_count, from_fen(b.total_change_fen),
             b.rerun_of_id, b.undoes_id, undo_id, pending.get(b.id, 0), waiting,
-            from_fen(posted.get(b.id, (0, 0))[0])))
+            from_fen(posted.get(b.id, (0, 0))[0]),
+            from_fen(requests.get(b.id, {}).get(PENDING, (0, 0))[1]),
+            sum(n for status, (n, _) in requests.get(b.id, {}).items() if status in (REJECTED, approvals.STALE, CANCELLED))))
     return views
 
 
