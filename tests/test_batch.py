@@ -546,3 +546,16 @@ def test_after_batches_undo_imports_and_reimports_the_books_agree(db, actors, tm
     for cid in ids:
         total = sum(e.amount_fen for e in LedgerEntry.select().where(LedgerEntry.customer == cid))
         assert Customer.get_by_id(cid).balance_fen == total
+
+
+def test_our_own_xlsx_export_read_back_changes_nothing_row_by_row(db, actors, tmp_path):
+    """Found re-checking: the export (exact digits now) read back without a
+    reason said "no reason" on every row; "no change" is what is true."""
+    from jxc_tui.services import export
+
+    for i, opening in enumerate(("9435.14", "-8233.56", "0.10")):
+        _customer(actors, f"E{i}", opening)
+    path = tmp_path / "客户.xlsx"
+    export.export_customers(actors.finance, path)
+    plan = batch.plan_file(actors.finance, path)
+    assert plan.count == 0 and plan.refused_by_kind() == {"no_change": 3}

@@ -93,6 +93,7 @@ class JxcApp(App[None]):
         if self.actor is not None:
             self.attempt(auth.logout, self.actor)
         self.actor = None
+        self.clear_notifications()  # the last user's messages are not the next one's
         while len(self.screen_stack) > 2:
             self.pop_screen()
         self.switch_screen(LoginScreen(hint=self.login_hint))

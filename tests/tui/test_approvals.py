@@ -68,6 +68,7 @@ async def test_done_when_clerk_requests_finance_approves_history_names_both(ui):
         assert messages(app)[-1] == "没有权限：批准"
         await pilot.press("escape", "escape", "ctrl+o")
         assert isinstance(app.screen, LoginScreen)
+        assert messages(app) == []  # the clerk's messages are not shown to the next user
 
         await login(pilot, "finance", ui.actors.password)
         assert isinstance(app.screen, CustomersScreen)

@@ -37,11 +37,11 @@ class HistoryScreen(Screen[None]):
         table: DataTable[object] = DataTable(id="history", cursor_type="row", zebra_stripes=True)
         table.add_column(t("col.when"), width=16)
         table.add_column(t("col.who"), width=13)  # "requester/approver"
-        table.add_column(t("col.what"), width=6)
+        table.add_column(t("col.what"), width=8)  # "信用额度"
         # old/new hold amounts: sized to the widest, never cut
         table.add_column(t("col.old"))
         table.add_column(t("col.new"))
-        table.add_column(t("col.reason"), width=11)
+        table.add_column(t("col.reason"), width=9)  # Enter shows it in full
         yield table
         yield Static(id="history-status", markup=False)
         yield Footer()

@@ -465,10 +465,7 @@ def plan_file(actor: Actor, path: str | os.PathLike[str], *, reason: str = "",
         except JxcError as error:
             planner.refuse(line, code, NO_REASON, error.message())
             continue
-        if not row_reason:
-            planner.refuse(line, code, NO_REASON, t("batch.no_reason"))
-            continue
-        wanted.append((line, code, amount, row_reason))
+        wanted.append((line, code, amount, row_reason))  # no reason: refused below, unless nothing changes
     codes = [w[1] for w in wanted]
     found = _customers(Customer.code, codes, progress, len(codes))
     for line, code, amount, row_reason in wanted:
@@ -477,6 +474,9 @@ def plan_file(actor: Actor, path: str | os.PathLike[str], *, reason: str = "",
             planner.refuse(line, code, UNKNOWN_CODE, t("batch.unknown_code", code=code))
             continue
         change = to_fen(amount) - c.balance_fen if amount_field == "new" else to_fen(amount)
+        if change and not row_reason:  # "no change" says more than "no reason" (our own export, read back)
+            planner.refuse(line, code, NO_REASON, t("batch.no_reason"))
+            continue
         planner.add(c, change, row_reason, line=line)
     plan.refused.sort(key=lambda r: r.line)
     plan.earlier = _earlier(plan.fingerprint)
