@@ -377,6 +377,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "request.moved": "（已变动：批准将被拒绝并标记过期）",
         "request.new": "申请后欠款",
         "request.requester": "申请人",
+        "col.requester": "申请人",
         "request.requested_at": "申请时间",
         "request.status": "状态",
         "request.decider": "处理人",
@@ -949,6 +950,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "request.moved": "(moved: approving will be refused and mark it stale)",
         "request.new": "Debt requested",
         "request.requester": "Requested by",
+        "col.requester": "By",  # a column 8 wide
         "request.requested_at": "Requested at",
         "request.status": "Status",
         "request.decider": "Decided by",

@@ -58,7 +58,7 @@ class ApprovalsScreen(Screen[None]):
         # 80 columns: 4+16+13+change+8+9 and 2 of padding each; Enter shows a row in full
         table.add_column(t("col.customer"), width=13)
         table.add_column(Text(t("col.change"), justify="right"))  # money: sized to the widest
-        table.add_column(t("request.requester"), width=8)
+        table.add_column(t("col.requester"), width=8)
         table.add_column(t("request.status"), width=9)
         yield table
         yield Static(id="approvals-status", markup=False)
