@@ -27,7 +27,7 @@ from ..services.batch import BatchPlan, BatchResult, Progress
 from ..text import clean_reason
 from ..widgets.inputs import MoneyInput, PasteInput, TextInput
 from .batch_preview import BatchPreviewScreen
-from .fields import ENTER, EnterPressed, FieldFlow
+from .fields import ENTER, EnterPressed, FieldFlow, field_row, reason_row
 from .progress import Outcome, ProgressDialog
 
 MakePlan = Callable[[Progress], BatchPlan]
@@ -110,12 +110,8 @@ class BatchDialog(_StartDialog):
                 yield Label(t("batchdlg.operation"), classes="field-label")
                 yield OptionList(*[Option(Text(t(f"batchdlg.op.{k}")), id=k) for k in OPERATION_KEYS],
                                  id="operation")
-            with Horizontal(classes="field-row"):
-                yield Label(t("batchdlg.amount"), id="amount-label", classes="field-label")
-                yield MoneyInput(id="amount", max_length=40)
-            with Horizontal(classes="field-row"):
-                yield Label(t("setdebt.reason"), classes="field-label")
-                yield TextInput(id="reason", max_length=500)
+            yield field_row(t("batchdlg.amount"), MoneyInput(id="amount", max_length=40), label_id="amount-label")
+            yield reason_row()
             yield Static(id="dlg-error", classes="error", markup=False)
             yield Static(t("batchdlg.hint"), classes="hint", markup=False)
 
@@ -173,12 +169,8 @@ class ImportDebtsDialog(_StartDialog):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(t("importdlg.title"), classes="dialog-title", markup=False)
-            with Horizontal(classes="field-row"):
-                yield Label(t("importdlg.path"), classes="field-label")
-                yield TextInput(id="path", max_length=1000)
-            with Horizontal(classes="field-row"):
-                yield Label(t("importdlg.reason"), classes="field-label")
-                yield TextInput(id="reason", max_length=500)
+            yield field_row(t("importdlg.path"), TextInput(id="path", max_length=1000))
+            yield reason_row(t("importdlg.reason"))
             yield Static(id="dlg-error", classes="error", markup=False)
             yield Static(t("importdlg.hint"), classes="hint", markup=False)
 

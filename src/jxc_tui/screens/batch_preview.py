@@ -26,18 +26,12 @@ from ..i18n import t
 from ..money import format_amount
 from ..services import batch
 from ..services.batch import BatchPlan, BatchResult, Progress
-from ..widgets.cells import cell, money_cell
+from ..widgets.cells import cell, money_cell, money_width
 from ..widgets.virtual_table import Column, VirtualTable
 from .confirm import ConfirmDialog
 from .progress import Outcome, ProgressDialog
 
 Remake = Callable[[Progress], BatchPlan]
-
-
-def money_width(plan: BatchPlan, label_width: int = 6) -> int:
-    """Wide enough for the widest figure of the plan, sign included: never cut."""
-    widest = max((max(abs(r.old_fen), abs(r.new_fen), abs(r.change_fen)) for r in plan.rows), default=0)
-    return max(label_width, len(format_amount(widest, fen=True)) + 1)
 
 
 def route_cell(row: batch.PlanRow) -> Text:
@@ -96,7 +90,7 @@ class BatchPreviewScreen(Screen[BatchResult | None]):
                                                     cell(refused[i].message)), columns)
             return
         rows = plan.rows
-        m = money_width(plan)
+        m = money_width(a for r in rows for a in (r.old, r.new, r.change))
         route = 9
         name = max(8, width - 10 - 3 * m - route - 8)
         columns = [Column(t("list.code"), 10), Column(t("list.name"), name),

@@ -21,7 +21,7 @@ from ..i18n import t
 from ..money import format_amount
 from ..services import batch
 from ..services.batch import BatchLine, BatchResult, BatchView, Progress
-from ..widgets.cells import cell, label, money_cell
+from ..widgets.cells import cell, label, money_cell, money_width
 from ..widgets.virtual_table import Column, VirtualTable
 from .batch_dialog import open_preview
 from .progress import Outcome, ProgressDialog
@@ -68,8 +68,7 @@ class BatchesScreen(Screen[None]):
         self.batches = batches = rows or []
         table = self.query_one("#batches", VirtualTable)
         cursor = table.cursor
-        m = max((len(format_amount(b.posted_change, signed=True)) for b in batches), default=8)
-        m = max(m, len(t("batches.posted")) * 2)
+        m = money_width((b.posted_change for b in batches), cell_len(t("batches.posted")))
         state = max((cell_len(batch_state(b)) for b in batches), default=4)
         state = min(max(state, 4), 16)
         # 80 columns: what takes the rest (Enter shows all of it)
@@ -150,8 +149,7 @@ class BatchScreen(Screen[None]):
             meta.append_text(label(("\n", ""), (state, "yellow")))
         self.query_one("#batch-meta", Static).update(meta)
         lines = self.lines
-        m = max(8, max((len(format_amount(max(abs(x.old), abs(x.new), abs(x.change)))) + 1 for x in lines),
-                       default=8))
+        m = money_width((a for x in lines for a in (x.old, x.new, x.change)), 8)
         columns = [Column(t("list.code"), 10), Column(t("list.name"), max(8, 80 - 10 - 3 * m - 10 - 8 - 8)),
                    Column(t("preview.col.then"), m, "right"), Column(t("preview.col.new"), m, "right"),
                    Column(t("col.change"), m, "right"), Column(t("request.status"), 10)]

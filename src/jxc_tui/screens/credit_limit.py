@@ -7,9 +7,9 @@ from decimal import Decimal
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Label, Static
+from textual.widgets import Static
 
 from ..errors import JxcError
 from ..i18n import t
@@ -18,7 +18,7 @@ from ..services import customers
 from ..services.customers import CustomerView
 from ..widgets.cells import label
 from ..widgets.inputs import MoneyInput, PasteInput, TextInput
-from .fields import ENTER, EnterPressed, FieldFlow
+from .fields import ENTER, EnterPressed, FieldFlow, field_row, reason_row
 
 
 class CreditLimitDialog(FieldFlow, ModalScreen[CustomerView | None]):
@@ -39,12 +39,9 @@ class CreditLimitDialog(FieldFlow, ModalScreen[CustomerView | None]):
             yield Static(t("field.credit_limit"), classes="dialog-title", markup=False)
             yield Static(label((c.code, "bold"), "  ", c.name), markup=False)
             yield Static(t("credit.current", limit=now, debt=format_amount(c.balance)), markup=False)
-            with Horizontal(classes="field-row"):
-                yield Label(t("field.credit_limit"), classes="field-label")
-                yield MoneyInput(id="limit", max_length=40, placeholder=t("credit.empty_is_none"))
-            with Horizontal(classes="field-row"):
-                yield Label(t("setdebt.reason"), classes="field-label")
-                yield TextInput(id="reason", max_length=500)
+            yield field_row(t("field.credit_limit"),
+                            MoneyInput(id="limit", max_length=40, placeholder=t("credit.empty_is_none")))
+            yield reason_row()
             yield Static(id="dlg-error", classes="error", markup=False)
             yield Static(t("setdebt.hint"), classes="hint", markup=False)
 

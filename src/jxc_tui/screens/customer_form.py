@@ -6,9 +6,9 @@ from decimal import Decimal
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Static
 
 from ..errors import InvalidAmount, JxcError, ValidationError
 from ..i18n import t
@@ -16,7 +16,7 @@ from ..money import format_amount, parse_amount
 from ..services import approvals, customers
 from ..services.customers import CustomerInput, CustomerView
 from ..widgets.inputs import MoneyInput, PasteInput, TextInput
-from .fields import ENTER, EnterPressed, FieldFlow
+from .fields import ENTER, EnterPressed, FieldFlow, field_row, reason_row
 
 FIELDS = (("code", 64), ("name", 200), ("contact", 100), ("phone", 40), ("address", 300))
 
@@ -41,18 +41,12 @@ class CustomerFormScreen(FieldFlow, ModalScreen[CustomerView | None]):
         with Vertical(classes="dialog"):
             yield Static(title, classes="dialog-title", markup=False)
             for name, max_len in FIELDS:
-                with Horizontal(classes="field-row"):
-                    yield Label(t(f"field.{name}"), classes="field-label")
-                    value = getattr(self.customer, name) if self.customer else ""
-                    yield TextInput(value=value, id=name, max_length=max_len)
+                value = getattr(self.customer, name) if self.customer else ""
+                yield field_row(t(f"field.{name}"), TextInput(value=value, id=name, max_length=max_len))
             if self.is_new:
-                with Horizontal(classes="field-row"):
-                    yield Label(t("field.opening"), classes="field-label")
-                    yield MoneyInput(id="opening", max_length=40)
+                yield field_row(t("field.opening"), MoneyInput(id="opening", max_length=40))
                 yield Static(id="form-route", markup=False)  # post now, or approval and why
-            with Horizontal(classes="field-row"):
-                yield Label(t("form.opening_reason") if self.is_new else t("field.reason"), classes="field-label")
-                yield TextInput(id="reason", max_length=500)
+            yield reason_row(t("form.opening_reason") if self.is_new else t("field.reason"))
             yield Static(id="form-error", classes="error", markup=False)
             yield Static(t("form.hint"), classes="hint", markup=False)
 

@@ -405,13 +405,12 @@ class CustomersScreen(FieldFlow, Screen[None]):
 
     def _marked_all(self, ids: list[int] | None, error: Exception | None) -> None:
         self._marking = False
-        if ids is None:
-            self._update_status()
-            self.app.report(error or RuntimeError("no ids"))
-            return
-        if len(ids) > batch.MAX_ROWS:
-            self._update_status()
-            self.app.notify(t("list.mark_too_many", max=f"{batch.MAX_ROWS:,}"), severity="error", markup=False)
+        if error is not None or ids is None or len(ids) > batch.MAX_ROWS:
+            self._update_status()  # "marking..." gives way to the count again
+            if error is not None:
+                self.app.report(error)
+            else:
+                self.app.notify(t("list.mark_too_many", max=f"{batch.MAX_ROWS:,}"), severity="error", markup=False)
             return
         found = set(ids)
         if found and found <= self.marked:

@@ -12,10 +12,13 @@ old field still has to apply, so a save reads complete values.
 from __future__ import annotations
 
 from textual.binding import Binding
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.widget import Widget
+from textual.widgets import Label
 
 from ..i18n import t
+from ..widgets.inputs import TextInput
 
 ENTER = Binding("enter", "enter", t("key.enter"), show=False, priority=True)
 
@@ -43,3 +46,14 @@ class FieldFlow:
         if target is not None:
             self.set_focus(target)  # type: ignore[attr-defined]
         (field or self).post_message(EnterPressed(field, target is not None))  # type: ignore[attr-defined]
+
+
+def field_row(label: str, field: Widget, *, label_id: str | None = None) -> Horizontal:
+    """One labelled field of a dialog: the label on the left, the field filling the rest."""
+    return Horizontal(Label(label, id=label_id, classes="field-label"), field, classes="field-row")
+
+
+def reason_row(label: str | None = None) -> Horizontal:
+    """The required reason every change to money asks for (``#reason``)."""
+    return field_row(label or t("setdebt.reason"), TextInput(id="reason", max_length=500))
+

@@ -16,12 +16,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Static
 
 from ..errors import JxcError
 from ..i18n import t
 from ..services import auth, thread_connection
-from .fields import ENTER, EnterPressed, FieldFlow
+from .fields import ENTER, EnterPressed, FieldFlow, field_row
 
 ResultT = TypeVar("ResultT")
 
@@ -86,8 +86,7 @@ class WorkingDialog(FieldFlow, ModalScreen[ResultT]):
 
 
 def password_row(label_key: str, widget_id: str) -> Horizontal:
-    return Horizontal(Label(t(label_key), classes="field-label"),
-                      Input(password=True, id=widget_id, max_length=200), classes="field-row")
+    return field_row(t(label_key), Input(password=True, id=widget_id, max_length=200))
 
 
 class ChangePasswordDialog(WorkingDialog[bool]):

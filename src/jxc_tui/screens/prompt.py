@@ -11,15 +11,15 @@ from collections.abc import Callable, Sequence
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Label, Static
+from textual.widgets import Static
 
 from ..errors import CreditLimitExceeded, JxcError
 from ..i18n import t
 from ..widgets.inputs import PasteInput, TextInput
 from .confirm import ConfirmDialog
-from .fields import ENTER, EnterPressed, FieldFlow
+from .fields import ENTER, EnterPressed, FieldFlow, field_row
 
 Submit = Callable[[str, bool], object]
 
@@ -50,9 +50,7 @@ class TextPromptDialog(FieldFlow, ModalScreen[object]):
                 yield Static(line, classes="prompt-line", markup=False)
             if self.notice:
                 yield Static(self.notice, id="dlg-route", classes=self.notice_class, markup=False)
-            with Horizontal(classes="field-row"):
-                yield Label(self.field_label, classes="field-label")
-                yield TextInput(self.value, id="text", max_length=self.max_length)
+            yield field_row(self.field_label, TextInput(self.value, id="text", max_length=self.max_length))
             yield Static(id="dlg-error", classes="error", markup=False)
             yield Static(t("note.hint"), classes="hint", markup=False)
 

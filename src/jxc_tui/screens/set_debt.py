@@ -10,9 +10,9 @@ from decimal import Decimal
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Static
 
 from ..errors import CreditLimitExceeded, InvalidAmount, JxcError, StaleVersion
 from ..i18n import t
@@ -24,7 +24,7 @@ from ..text import clean_reason
 from ..widgets.cells import label, money_cell
 from ..widgets.inputs import MoneyInput, PasteInput, TextInput
 from .confirm import ConfirmDialog
-from .fields import ENTER, EnterPressed, FieldFlow
+from .fields import ENTER, EnterPressed, FieldFlow, field_row, reason_row
 
 
 class AmountDialog(FieldFlow, ModalScreen[DebtChange | None]):
@@ -47,14 +47,10 @@ class AmountDialog(FieldFlow, ModalScreen[DebtChange | None]):
             yield Static(t(self.title_key), classes="dialog-title", markup=False)
             yield Static(label((self.customer.code, "bold"), "  ", self.customer.name), id="dlg-customer")
             yield Static(id="dlg-current", markup=False)
-            with Horizontal(classes="field-row"):
-                yield Label(t(self.amount_key), classes="field-label")
-                yield MoneyInput(id="amount", max_length=40)
+            yield field_row(t(self.amount_key), MoneyInput(id="amount", max_length=40))
             yield Static(id="dlg-preview", markup=False)
             yield Static(id="dlg-route", markup=False)
-            with Horizontal(classes="field-row"):
-                yield Label(t("setdebt.reason"), classes="field-label")
-                yield TextInput(id="reason", max_length=500)
+            yield reason_row()
             yield Static(id="dlg-error", classes="error", markup=False)
             yield Static(t("setdebt.hint"), classes="hint", markup=False)
 

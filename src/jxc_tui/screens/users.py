@@ -27,7 +27,7 @@ from ..text import display_safe
 from ..widgets.cells import cell, label
 from ..widgets.inputs import TextInput
 from .confirm import ConfirmDialog
-from .fields import ENTER, EnterPressed, FieldFlow
+from .fields import ENTER, EnterPressed, FieldFlow, field_row
 from .password import WorkingDialog, password_row
 
 
@@ -223,9 +223,7 @@ class AddUserDialog(WorkingDialog[UserView | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(t("users.add_title"), classes="dialog-title", markup=False)
-            with Horizontal(classes="field-row"):
-                yield Label(t("users.field.username"), classes="field-label")
-                yield TextInput(id="username", max_length=64)
+            yield field_row(t("users.field.username"), TextInput(id="username", max_length=64))
             with Horizontal(classes="role-row"):
                 yield Label(t("users.field.role"), classes="field-label")
                 yield RoleList("clerk", id="role")

@@ -7,6 +7,7 @@ characters replaced.  Money goes through :func:`money_cell`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 from rich.text import Text
@@ -40,3 +41,9 @@ def label(*parts: tuple[str, str] | str) -> Text:
         else:
             out.append(display_safe(part))
     return out
+
+
+def money_width(amounts: Iterable[Decimal], minimum: int = 6) -> int:
+    """A column wide enough for the widest of ``amounts`` with a sign: a figure is never cut."""
+    return max(minimum, max((len(format_amount(abs(a))) + 1 for a in amounts), default=0))
+
