@@ -22,7 +22,6 @@ from jxc_tui.errors import (
 from jxc_tui.models import AuditEvent, ChangeRequest, Customer, LedgerEntry
 from jxc_tui.services import approvals, audit, customers, history
 from jxc_tui.services.customers import CustomerInput
-from jxc_tui.services.policy import Actor
 
 
 def _customer(actors, code: str, opening: str = "0", name: str = "测试客户") -> customers.CustomerView:

@@ -10,7 +10,7 @@ import peewee
 import pytest
 
 from jxc_tui.models import AuditEvent, Customer, LedgerEntry
-from jxc_tui.services import approvals, audit, auth, customers, ledger
+from jxc_tui.services import approvals, audit, auth, customers
 from jxc_tui.services.audit import EventFilter
 from jxc_tui.services.customers import CustomerInput
 

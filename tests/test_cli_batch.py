@@ -4,12 +4,11 @@ nothing written until confirmed.  Case C04 through the command line."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from jxc_tui.models import Batch, ChangeRequest, Customer, LedgerEntry
+from jxc_tui.models import Batch, Customer, LedgerEntry
 from jxc_tui.db import open_database, close_database
 
 from .test_cli import ADMIN_PW, cli  # noqa: F401 - the fixture

@@ -30,6 +30,30 @@ def _xlsx(path: Path, rows: list[list[object]], formats: dict[str, str] | None =
     return path
 
 
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def _hand_xlsx(path: Path, sheet_data: str, shared_strings: str | None = None) -> Path:
+    """A workbook written by hand, XML part by XML part: what openpyxl would never write."""
+    rels = f'<Relationship Id="rId1" Type="{REL_NS}/worksheet" Target="worksheets/sheet1.xml"/>'
+    if shared_strings is not None:
+        rels += f'<Relationship Id="rId2" Type="{REL_NS}/sharedStrings" Target="sharedStrings.xml"/>'
+    package = "http://schemas.openxmlformats.org/package/2006/relationships"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("_rels/.rels", f'<Relationships xmlns="{package}">'
+                   f'<Relationship Id="r1" Type="{REL_NS}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+        z.writestr("xl/workbook.xml", f'<workbook xmlns="{MAIN_NS}" xmlns:r="{REL_NS}"><sheets>'
+                   '<sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>')
+        z.writestr("xl/_rels/workbook.xml.rels", f'<Relationships xmlns="{package}">{rels}</Relationships>')
+        if shared_strings is not None:
+            z.writestr("xl/sharedStrings.xml", f'<sst xmlns="{MAIN_NS}">{shared_strings}</sst>')
+        z.writestr("xl/worksheets/sheet1.xml",
+                   f'<worksheet xmlns="{MAIN_NS}"><sheetData>{sheet_data}</sheetData></worksheet>')
+    return path
+
+
 def test_csv_utf8_bom_and_gbk_read_the_same(tmp_path):
     bom = tabular.read_table(FIXTURES / "set-debts-utf8-bom.csv")
     gbk = tabular.read_table(FIXTURES / "set-debts-gbk.csv")
@@ -51,26 +75,12 @@ def test_xlsx_cells_come_as_the_text_the_file_holds(tmp_path):
 
 
 def test_xlsx_shared_strings_skip_phonetic_guides_and_sparse_cells_keep_their_column(tmp_path):
-    path = tmp_path / "hand.xlsx"
-    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-    with zipfile.ZipFile(path, "w") as z:
-        z.writestr("[Content_Types].xml", "<Types/>")
-        z.writestr("_rels/.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                   f'<Relationship Id="r1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
-        z.writestr("xl/workbook.xml", f'<workbook xmlns="{main}" xmlns:r="{rel}"><sheets>'
-                   '<sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>')
-        z.writestr("xl/_rels/workbook.xml.rels",
-                   '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                   f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/>'
-                   f'<Relationship Id="rId2" Type="{rel}/sharedStrings" Target="sharedStrings.xml"/></Relationships>')
-        z.writestr("xl/sharedStrings.xml", f'<sst xmlns="{main}"><si><t>编码</t></si>'
-                   '<si><r><t>单氏</t></r><r><t>五金</t></r><rPh sb="0" eb="1"><t>シャン</t></rPh></si></sst>')
-        z.writestr("xl/worksheets/sheet1.xml", f'<worksheet xmlns="{main}"><sheetData>'
-                   '<row r="1"><c r="A1" t="s"><v>0</v></c></row>'
-                   '<row r="4"><c r="C4" t="s"><v>1</v></c><c r="D4" t="inlineStr"><is><t>行内</t></is></c>'
-                   '<c r="E4" t="b"><v>1</v></c><c r="F4"><f>1+1</f><v>2</v></c></row>'
-                   '</sheetData></worksheet>')
+    path = _hand_xlsx(tmp_path / "hand.xlsx",
+                      '<row r="1"><c r="A1" t="s"><v>0</v></c></row>'
+                      '<row r="4"><c r="C4" t="s"><v>1</v></c><c r="D4" t="inlineStr"><is><t>行内</t></is></c>'
+                      '<c r="E4" t="b"><v>1</v></c><c r="F4"><f>1+1</f><v>2</v></c></row>',
+                      shared_strings='<si><t>编码</t></si>'
+                      '<si><r><t>单氏</t></r><r><t>五金</t></r><rPh sb="0" eb="1"><t>シャン</t></rPh></si>')
     table = tabular.read_table(path)
     assert table.header == ("编码",)
     assert [(r.line, r.cells) for r in table.records] == [(4, ("", "", "单氏五金", "行内", "TRUE", "2"))]
@@ -128,20 +138,8 @@ def test_xlsx_dates_and_percentages_are_what_excel_shows_not_amounts(tmp_path):
 
 
 def test_a_row_with_a_cell_at_column_xfd_is_refused_not_expanded(tmp_path):
-    path = tmp_path / "wide.xlsx"
-    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
     rows = "".join(f'<row r="{i}"><c r="XFD{i}" t="inlineStr"><is><t>x</t></is></c></row>' for i in range(1, 50))
-    with zipfile.ZipFile(path, "w") as z:
-        z.writestr("[Content_Types].xml", "<Types/>")
-        z.writestr("_rels/.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                   f'<Relationship Id="r1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
-        z.writestr("xl/workbook.xml", f'<workbook xmlns="{main}" xmlns:r="{rel}"><sheets>'
-                   '<sheet name="s" sheetId="1" r:id="r1"/></sheets></workbook>')
-        z.writestr("xl/_rels/workbook.xml.rels",
-                   '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                   f'<Relationship Id="r1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
-        z.writestr("xl/worksheets/sheet1.xml", f'<worksheet xmlns="{main}"><sheetData>{rows}</sheetData></worksheet>')
+    path = _hand_xlsx(tmp_path / "wide.xlsx", rows)
     with pytest.raises(ImportRefused) as info:
         tabular.read_table(path)
     assert info.value.key == "import.too_many_columns"

@@ -17,7 +17,7 @@ from jxc_tui.screens.prompt import TextPromptDialog
 from jxc_tui.screens.set_debt import MovementDialog, SetDebtDialog
 from jxc_tui.services import approvals, customers, history
 
-from .conftest import SIZE, cells, login, messages, text_of, wait_for
+from .conftest import SIZE, cells, login, messages, text_of
 from .test_journey import search
 
 

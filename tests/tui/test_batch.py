@@ -53,6 +53,13 @@ async def to_list(pilot) -> None:
         await pilot.press("escape")
 
 
+async def finance_in_the_list(pilot, ui, query: str = "C00") -> None:
+    """Logged in as finance, the search done, the keys going to the list."""
+    await login(pilot, "finance", ui.actors.password)
+    await search(pilot, query)
+    await to_list(pilot)
+
+
 async def wait_preview(pilot) -> BatchPreviewScreen:
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, BatchPreviewScreen))
     return pilot.app.screen
@@ -66,9 +73,7 @@ async def wait_back(pilot, screen_type=CustomersScreen):
 async def test_mark_two_rows_increase_preview_and_run(ui):
     app = ui.app()
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await login(pilot, "finance", ui.actors.password)
-        await search(pilot, "C00")
-        await to_list(pilot)
+        await finance_in_the_list(pilot, ui)
         screen = app.screen
         assert "已标记 0" in text_of(screen, "#status")
         await pilot.press("space", "space")  # C001, then C002 (Space moves down)
@@ -104,9 +109,7 @@ async def test_mark_two_rows_increase_preview_and_run(ui):
 async def test_escape_from_the_preview_writes_nothing(ui):
     app = ui.app()
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await login(pilot, "finance", ui.actors.password)
-        await search(pilot, "C00")
-        await to_list(pilot)
+        await finance_in_the_list(pilot, ui)
         await pilot.press("space", "b", "down", "down", "down", "down", "enter", *"清账", "enter")  # clear
         preview = await wait_preview(pilot)
         assert "清零" in text_of(preview, "#preview-title")
@@ -122,9 +125,7 @@ async def test_escape_from_the_preview_writes_nothing(ui):
 async def test_batch_dialog_refuses_bad_input_in_place(ui):
     app = ui.app()
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await login(pilot, "finance", ui.actors.password)
-        await search(pilot, "C00")
-        await to_list(pilot)
+        await finance_in_the_list(pilot, ui)
         await pilot.press("b")
         assert isinstance(app.screen, CustomersScreen)  # nothing marked: nothing opens
         assert "没有选中任何客户" in messages(app)[-1]
@@ -147,9 +148,7 @@ async def test_percentage_rounds_half_up_symmetric_case_c06(ui):
     ui.add_customer("P2", "百分比乙", "-0.05")
     app = ui.app()
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await login(pilot, "finance", ui.actors.password)
-        await search(pilot, "百分比")
-        await to_list(pilot)
+        await finance_in_the_list(pilot, ui, "百分比")
         await pilot.press("asterisk")
         await wait_for(pilot, lambda: "已标记 2" in text_of(app.screen, "#status"))
         await pilot.press("b", "down", "down", "down", "enter", *"10", "enter", *"调价", "enter")  # +10 %
@@ -165,9 +164,7 @@ async def test_percentage_rounds_half_up_symmetric_case_c06(ui):
 async def test_mark_all_then_again_unmarks(ui):
     app = ui.app()
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await login(pilot, "finance", ui.actors.password)
-        await search(pilot, "")
-        await to_list(pilot)
+        await finance_in_the_list(pilot, ui, "")
         await pilot.press("asterisk")
         await wait_for(pilot, lambda: "已标记 3" in text_of(app.screen, "#status"))
         assert "已标记全部 3 位" in messages(app)[-1]
@@ -178,9 +175,7 @@ async def test_mark_all_then_again_unmarks(ui):
 async def test_above_the_limit_goes_for_approval_and_admin_approves_the_batch_as_a_whole(ui):
     app = ui.app()
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await login(pilot, "finance", ui.actors.password)
-        await search(pilot, "C00")
-        await to_list(pilot)
+        await finance_in_the_list(pilot, ui)
         await pilot.press("asterisk")
         await wait_for(pilot, lambda: "已标记 3" in text_of(app.screen, "#status"))
         await pilot.press("b", "enter", *"20000", "enter", *"年终对账", "enter")  # set to 20,000.00
@@ -225,9 +220,7 @@ async def test_above_the_limit_goes_for_approval_and_admin_approves_the_batch_as
 async def test_reject_all_needs_a_reason(ui):
     app = ui.app()
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await login(pilot, "finance", ui.actors.password)
-        await search(pilot, "C00")
-        await to_list(pilot)
+        await finance_in_the_list(pilot, ui)
         await pilot.press("space", "b", "enter", *"50000", "enter", *"大额", "enter")
         await wait_preview(pilot)
         await pilot.press("y")
@@ -317,9 +310,7 @@ async def test_import_case_c04_gbk_file_from_the_tui(ui, tmp_path):
 async def test_undo_a_batch_from_the_batches_screen_restores_every_balance(ui):
     app = ui.app()
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await login(pilot, "finance", ui.actors.password)
-        await search(pilot, "C00")
-        await to_list(pilot)
+        await finance_in_the_list(pilot, ui)
         await pilot.press("asterisk")
         await wait_for(pilot, lambda: "已标记 3" in text_of(app.screen, "#status"))
         await pilot.press("b", "down", "down", "enter", *"33.33", "enter", *"错价", "enter")  # decrease
@@ -369,9 +360,7 @@ async def test_export_the_current_search_then_overwrite_only_when_confirmed(ui, 
     target = tmp_path / "客户.csv"
     app = ui.app()
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await login(pilot, "finance", ui.actors.password)
-        await search(pilot, "C00")
-        await to_list(pilot)
+        await finance_in_the_list(pilot, ui)
         await pilot.press("X")
         dialog = app.screen
         assert isinstance(dialog, TextPromptDialog)
@@ -443,9 +432,7 @@ async def test_ten_thousand_customers_preview_and_post_in_a_worker_while_keys_ar
     monkeypatch.setattr(batch, "post", held_post)
     app = ui.app()
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await login(pilot, "finance", ui.actors.password)
-        await search(pilot, "批量客户")
-        await to_list(pilot)
+        await finance_in_the_list(pilot, ui, "批量客户")
         await pilot.press("asterisk")
         await wait_for(pilot, lambda: "已标记 10,000" in text_of(app.screen, "#status"), timeout=30)
         await pilot.press("b", "down", "enter", *"1", "enter", *"全体加一元", "enter")
@@ -472,9 +459,7 @@ async def test_f1_opens_the_help_inside_a_dialog_and_closes_it_again(ui):
 
     app = ui.app()
     async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "finance", ui.actors.password)
-        await search(pilot, "C00")
-        await to_list(pilot)
+        await finance_in_the_list(pilot, ui)
         await pilot.press("space", "b")
         dialog = app.screen
         assert isinstance(dialog, BatchDialog)

@@ -10,7 +10,7 @@ from textual import events
 from jxc_tui.screens.customer_detail import CustomerDetailScreen
 from jxc_tui.screens.customers import PAGE_SIZE, CustomersScreen
 from jxc_tui.screens.set_debt import SetDebtDialog
-from jxc_tui.services import customers, history, ledger
+from jxc_tui.services import customers, history
 from jxc_tui.services.audit import list_events
 
 from .conftest import C01_CUSTOMERS, SIZE, cells, column, messages, text_of, wait_for

@@ -9,9 +9,9 @@ from __future__ import annotations
 from .conftest import SIZE, wait_for
 
 
-def _logged_in(ui):
+def _logged_in(ui, role: str = "clerk"):
     async def run_before(pilot) -> None:
-        pilot.app.logged_in(ui.actors.clerk)
+        pilot.app.logged_in(ui.actors[role])
         await wait_for(pilot, lambda: getattr(pilot.app.screen, "page", None) is not None)
         await pilot.press("escape")  # to the results
 
@@ -93,18 +93,9 @@ def test_customer_list_of_an_approver_with_requests_waiting(ui, snap_compare):
     assert snap_compare(ui.app(), terminal_size=SIZE, run_before=run_before)
 
 
-def _finance(ui):
-    async def run_before(pilot) -> None:
-        pilot.app.logged_in(ui.actors.finance)
-        await wait_for(pilot, lambda: getattr(pilot.app.screen, "page", None) is not None)
-        await pilot.press("escape")  # to the results
-
-    return run_before
-
-
 def test_batch_dialog(ui, snap_compare):
     async def run_before(pilot) -> None:
-        await _finance(ui)(pilot)
+        await _logged_in(ui, "finance")(pilot)
         await pilot.press("space", "space", "b", "down", "enter", *"100", "enter", *"对账 [b]")
 
     assert snap_compare(ui.app(), terminal_size=SIZE, run_before=run_before)
@@ -118,7 +109,7 @@ def test_batch_preview_with_a_row_for_approval_and_one_refused(ui, snap_compare)
     ui.add_customer("C004", "杭州[red]新[/red]客户", "20000.00")
 
     async def run_before(pilot) -> None:
-        await _finance(ui)(pilot)
+        await _logged_in(ui, "finance")(pilot)
         await pilot.press("asterisk")
         await wait_for(pilot, lambda: len(pilot.app.screen.marked) == 4)
         await pilot.press("b", "enter", *"20000", "enter", *"年终对账", "enter")
